@@ -1,0 +1,216 @@
+//! Hosts and registrable domains: URL parsing, IDNA (punycode) in both directions and the
+//! eTLD+1 from the Public Suffix List.
+//!
+//! The list is an input like any other (it may travel in a rule pack); an embedded copy of
+//! Mozilla's list (`core/data/public_suffix_list.dat`, MPL-2.0) is the default.
+
+use std::net::IpAddr;
+
+use publicsuffix::{List, Psl};
+
+/// The Public Suffix List snapshot embedded in the engine.
+pub const EMBEDDED_PSL: &str = include_str!("../data/public_suffix_list.dat");
+
+/// A parsed Public Suffix List.
+pub struct SuffixList {
+    list: List,
+}
+
+impl std::fmt::Debug for SuffixList {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SuffixList")
+    }
+}
+
+/// The Public Suffix List text could not be parsed.
+#[derive(Debug, thiserror::Error)]
+#[error("public suffix list is malformed: {0}")]
+pub struct SuffixListError(String);
+
+impl SuffixList {
+    /// Parses a list in the publicsuffix.org text format.
+    ///
+    /// # Errors
+    /// [`SuffixListError`] when the text is not a suffix list.
+    pub fn parse(text: &str) -> Result<Self, SuffixListError> {
+        let list: List = text
+            .parse()
+            .map_err(|e| SuffixListError(format!("{e:?}")))?;
+        Ok(Self { list })
+    }
+
+    /// The embedded list.
+    pub fn embedded() -> Self {
+        Self::parse(EMBEDDED_PSL).expect("embedded public suffix list parses")
+    }
+
+    /// Registrable domain (eTLD+1) of a lowercase ASCII host, or `None` when the host is itself
+    /// a public suffix or not a domain name.
+    pub fn registrable<'a>(&self, ascii_host: &'a str) -> Option<&'a str> {
+        let d = self.list.domain(ascii_host.as_bytes())?;
+        let len = d.as_bytes().len();
+        Some(&ascii_host[ascii_host.len() - len..])
+    }
+
+    /// Public suffix of a lowercase ASCII host (the implicit `*` rule applies to unknown TLDs).
+    pub fn suffix<'a>(&self, ascii_host: &'a str) -> Option<&'a str> {
+        let s = self.list.suffix(ascii_host.as_bytes())?;
+        let len = s.as_bytes().len();
+        Some(&ascii_host[ascii_host.len() - len..])
+    }
+}
+
+/// Everything the signals need to know about a page's host.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct HostInfo {
+    /// Host in ASCII form (punycode labels), lowercase, without trailing dot.
+    pub ascii: String,
+    /// Host with punycode labels decoded to Unicode.
+    pub unicode: String,
+    /// Registrable domain (eTLD+1) in ASCII; equals `ascii` when there is none.
+    pub registrable: String,
+    /// Registrable domain in Unicode.
+    pub registrable_unicode: String,
+    /// The public suffix (ASCII), empty for IP addresses.
+    pub suffix: String,
+    /// The registrable label without the suffix, in Unicode (`paypal` for `www.paypal.co.uk`).
+    pub label: String,
+    /// Labels in front of the registrable domain (Unicode), e.g. `["www"]`.
+    pub subdomain_labels: Vec<String>,
+    /// The host is an IP address literal.
+    pub is_ip: bool,
+}
+
+/// A URL could not be understood.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum UrlError {
+    /// Not a URL at all.
+    #[error("not a valid URL: {0}")]
+    Invalid(String),
+    /// A URL without a host (e.g. `data:` or `about:`).
+    #[error("URL has no host")]
+    NoHost,
+}
+
+/// Parses an absolute URL (WHATWG rules, as browsers do). Leading/trailing whitespace is
+/// ignored; a missing scheme is taken as `http://`.
+///
+/// # Errors
+/// [`UrlError`] when the text is not a URL with a host.
+pub fn parse_url(text: &str) -> Result<url::Url, UrlError> {
+    let t = text.trim();
+    let parsed = match url::Url::parse(t) {
+        Ok(u) => u,
+        Err(url::ParseError::RelativeUrlWithoutBase) => {
+            url::Url::parse(&format!("http://{t}")).map_err(|e| UrlError::Invalid(e.to_string()))?
+        }
+        Err(e) => return Err(UrlError::Invalid(e.to_string())),
+    };
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(UrlError::NoHost);
+    }
+    Ok(parsed)
+}
+
+/// Resolves `reference` (possibly relative) against `base`; `None` when it is not a URL.
+pub fn resolve(base: &url::Url, reference: &str) -> Option<url::Url> {
+    base.join(reference.trim()).ok()
+}
+
+/// Decodes a punycode ASCII host to Unicode; labels that fail to decode stay as they are.
+pub fn to_unicode(ascii_host: &str) -> String {
+    let (s, _res) = idna::domain_to_unicode(ascii_host);
+    s
+}
+
+impl HostInfo {
+    /// Analyses a host as found in a parsed URL (already ASCII and lowercase).
+    pub fn new(psl: &SuffixList, host: &str) -> Self {
+        let ascii = host.trim_end_matches('.').to_ascii_lowercase();
+        let bare = ascii.trim_start_matches('[').trim_end_matches(']');
+        if bare.parse::<IpAddr>().is_ok() {
+            return Self {
+                unicode: ascii.clone(),
+                registrable: ascii.clone(),
+                registrable_unicode: ascii.clone(),
+                label: ascii.clone(),
+                ascii,
+                is_ip: true,
+                ..Self::default()
+            };
+        }
+        let registrable = psl.registrable(&ascii).unwrap_or(&ascii).to_string();
+        let suffix = psl.suffix(&ascii).unwrap_or("").to_string();
+        let unicode = to_unicode(&ascii);
+        let registrable_unicode = to_unicode(&registrable);
+        let label_ascii = registrable
+            .strip_suffix(&suffix)
+            .map(|l| l.trim_end_matches('.'))
+            .filter(|l| !l.is_empty())
+            .unwrap_or(&registrable);
+        let label = to_unicode(label_ascii);
+        let sub = ascii
+            .strip_suffix(&registrable)
+            .unwrap_or("")
+            .trim_end_matches('.');
+        let subdomain_labels = if sub.is_empty() {
+            Vec::new()
+        } else {
+            sub.split('.').map(to_unicode).collect()
+        };
+        Self {
+            ascii,
+            unicode,
+            registrable,
+            registrable_unicode,
+            suffix,
+            label,
+            subdomain_labels,
+            is_ip: false,
+        }
+    }
+
+    /// True when `other` (an ASCII host) has the same registrable domain.
+    pub fn same_site(&self, psl: &SuffixList, other_host: &str) -> bool {
+        let o = other_host.trim_end_matches('.').to_ascii_lowercase();
+        let reg = psl.registrable(&o).unwrap_or(&o);
+        reg == self.registrable
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn registrable_domains() {
+        let psl = SuffixList::embedded();
+        for (host, reg, label) in [
+            ("www.paypal.com", "paypal.com", "paypal"),
+            ("login.paypal.co.uk", "paypal.co.uk", "paypal"),
+            ("xn--pypal-4ve.com", "xn--pypal-4ve.com", "pаypal"),
+            ("foo.github.io", "foo.github.io", "foo"),
+            ("example.unknowntld", "example.unknowntld", "example"),
+        ] {
+            let h = HostInfo::new(&psl, host);
+            assert_eq!(h.registrable, reg, "{host}");
+            assert_eq!(h.label, label, "{host}");
+        }
+    }
+
+    #[test]
+    fn ip_hosts() {
+        let psl = SuffixList::embedded();
+        let h = HostInfo::new(&psl, "192.168.1.10");
+        assert!(h.is_ip);
+        assert_eq!(h.registrable, "192.168.1.10");
+    }
+
+    #[test]
+    fn urls_without_scheme_are_http() {
+        let u = parse_url("paypal.com/login").unwrap();
+        assert_eq!(u.host_str(), Some("paypal.com"));
+        assert!(parse_url("data:text/html,hi").is_err());
+        assert!(parse_url("http://").is_err());
+    }
+}

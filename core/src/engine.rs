@@ -1,0 +1,305 @@
+//! The engine: a compiled pack plus the scan pipeline and the scoring model.
+//!
+//! Data flow of [`Engine::scan`]: URL → [`HostInfo`] (IDNA, eTLD+1) → URL signals (lookalike,
+//! reputation) → page signals (forms, brand names, redirects, fresh domain, hotlinking, pHash,
+//! data: URLs, obfuscation) → content scan (YARA rules and keyword/brand literals in one
+//! aho-corasick pass per target, under the budget) → scoring (weight × confidence, per-signal
+//! caps, thresholds, trusted sites) → [`Verdict`].
+
+use std::collections::{BTreeMap, HashSet};
+
+use crate::budget::{Budget, Clock, Limits};
+use crate::degrade::{DegradationLevel, SignalGroup};
+use crate::domain::{HostInfo, SuffixList, parse_url};
+use crate::features::PageFeatures;
+use crate::lookalike::BrandIndex;
+use crate::pack::{PackConfig, PackError, PackFiles, PackSource, Thresholds};
+use crate::reputation::Reputation;
+use crate::signals::{self, PageContext};
+use crate::verdict::{Finding, Level, Verdict};
+use crate::yara;
+
+/// The user's settings for a scan.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// Thresholds chosen by the user (the pack's defaults when `None`).
+    pub thresholds: Option<Thresholds>,
+    /// Registrable domains the user trusts ("Trust this site").
+    pub trusted_sites: Vec<String>,
+    /// Degradation level in force.
+    pub level: DegradationLevel,
+    /// Budget per page (the default is 200 ms and 4 MiB).
+    pub limits: Limits,
+}
+
+/// The engine could not be built from a pack.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The pack's files are wrong.
+    #[error(transparent)]
+    Pack(#[from] PackError),
+}
+
+/// A page could not be scanned at all.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum ScanError {
+    /// The page URL is not usable.
+    #[error("cannot scan `{url}`: {reason}")]
+    BadUrl {
+        /// The URL as given (truncated to 200 bytes).
+        url: String,
+        /// Why.
+        reason: String,
+    },
+}
+
+impl ScanError {
+    /// Short failure kind for telemetry.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ScanError::BadUrl { .. } => "bad_url",
+        }
+    }
+}
+
+/// A loaded rule pack, ready to scan pages. Immutable: share it between threads or tabs.
+#[derive(Debug)]
+pub struct Engine {
+    pub(crate) config: PackConfig,
+    pub(crate) psl: SuffixList,
+    pub(crate) brands: BrandIndex,
+    pub(crate) rules: yara::Rules,
+    pub(crate) reputation: Reputation,
+    pub(crate) cdn_allowlist: HashSet<String>,
+    pub(crate) trusted: HashSet<String>,
+    /// Extra literals in the shared automaton: urgency keywords first, then brand names.
+    pub(crate) keyword_count: u32,
+    pub(crate) brand_literal_owner: Vec<usize>,
+    pub(crate) severe: HashSet<String>,
+}
+
+impl Engine {
+    /// Loads a pack from its files.
+    ///
+    /// # Errors
+    /// [`EngineError`] naming the file and the problem.
+    pub fn from_files(files: &PackFiles) -> Result<Self, EngineError> {
+        Self::from_source(PackSource::from_files(files)?)
+    }
+
+    /// Compiles a parsed pack.
+    ///
+    /// # Errors
+    /// [`EngineError`] naming the file and the problem.
+    pub fn from_source(src: PackSource) -> Result<Self, EngineError> {
+        let psl = match &src.public_suffix_list {
+            Some(t) => SuffixList::parse(t).map_err(|e| PackError::SuffixList(e.to_string()))?,
+            None => SuffixList::embedded(),
+        };
+        let brands = BrandIndex::new(&src.brands);
+        let mut literals: Vec<String> = src
+            .config
+            .urgency_keywords
+            .iter()
+            .map(|k| k.to_lowercase())
+            .collect();
+        let keyword_count = literals.len() as u32;
+        let mut brand_literal_owner = Vec::new();
+        for (i, b) in src.brands.iter().enumerate() {
+            let name = b.name.to_lowercase();
+            if name.chars().count() >= 4 {
+                literals.push(name);
+                brand_literal_owner.push(i);
+            }
+        }
+        let sources: Vec<(&str, &str)> = src
+            .yara
+            .iter()
+            .map(|(f, t)| (f.as_str(), t.as_str()))
+            .collect();
+        let rules =
+            yara::compile(&sources, &literals).map_err(|e| PackError::Yara(e.to_string()))?;
+        let reputation = Reputation::new(&src.reputation);
+        let lower = |v: &Vec<String>| {
+            v.iter()
+                .map(|s| s.trim().to_ascii_lowercase())
+                .collect::<HashSet<_>>()
+        };
+        let cdn_allowlist = lower(&src.config.cdn_allowlist);
+        let trusted = lower(&src.config.trusted_sites);
+        let severe = src.config.severe_signals.iter().cloned().collect();
+        Ok(Self {
+            config: src.config,
+            psl,
+            brands,
+            rules,
+            reputation,
+            cdn_allowlist,
+            trusted,
+            keyword_count,
+            brand_literal_owner,
+            severe,
+        })
+    }
+
+    /// The pack version.
+    pub fn pack_version(&self) -> &str {
+        &self.config.version
+    }
+
+    /// The pack's configuration.
+    pub fn config(&self) -> &PackConfig {
+        &self.config
+    }
+
+    /// The Public Suffix List in use.
+    pub fn suffix_list(&self) -> &SuffixList {
+        &self.psl
+    }
+
+    /// The brand index.
+    pub fn brands(&self) -> &BrandIndex {
+        &self.brands
+    }
+
+    /// Number of YARA rules.
+    pub fn rule_count(&self) -> usize {
+        self.rules.len()
+    }
+
+    /// Number of reputation indicators.
+    pub fn indicator_count(&self) -> usize {
+        self.reputation.len()
+    }
+
+    /// Scans a page. Deterministic: the same features, pack and settings give the same verdict
+    /// (except `elapsed_us`, and `partial` when the clock runs out).
+    ///
+    /// # Errors
+    /// [`ScanError::BadUrl`] when the page URL is not an absolute URL with a host.
+    pub fn scan(
+        &self,
+        f: &PageFeatures,
+        settings: &Settings,
+        clock: &dyn Clock,
+    ) -> Result<Verdict, ScanError> {
+        let mut budget = Budget::start(clock, settings.limits);
+        let url = parse_url(&f.url).map_err(|e| ScanError::BadUrl {
+            url: truncate(&f.url, 200),
+            reason: e.to_string(),
+        })?;
+        let host = HostInfo::new(&self.psl, url.host_str().unwrap_or_default());
+        let level = settings.level;
+        let ctx = PageContext {
+            engine: self,
+            features: f,
+            url: &url,
+            host: &host,
+        };
+
+        let mut findings: Vec<Finding> = Vec::new();
+        if level.runs(SignalGroup::Url) {
+            findings.extend(self.brands.check_host(&host));
+            findings.extend(self.reputation.check(&host, &url));
+        }
+        if level.runs(SignalGroup::Core) {
+            let content = signals::content_scan(&ctx, &mut budget);
+            findings.extend(signals::fresh_domain(&ctx));
+            findings.extend(signals::forms(&ctx, &content));
+            findings.extend(signals::brand_names(&ctx));
+            findings.extend(signals::redirect(&ctx));
+            findings.extend(content.rule_findings.iter().cloned());
+            if level.runs(SignalGroup::Auxiliary) {
+                findings.extend(signals::hotlinking(&ctx));
+                findings.extend(signals::brand_assets(&ctx));
+                findings.extend(signals::data_urls(&ctx));
+                findings.extend(signals::obfuscated_script(&ctx, &mut budget));
+                findings.extend(signals::keywords(&ctx, &content));
+            }
+        }
+
+        let owner = self.brands.owner_of(&host.registrable);
+        let trusted = owner.is_some()
+            || self.trusted.contains(&host.registrable)
+            || settings
+                .trusted_sites
+                .iter()
+                .any(|s| s.trim().eq_ignore_ascii_case(&host.registrable));
+        if trusted {
+            findings.retain(|x| self.severe.contains(&x.signal));
+        }
+        let thresholds = settings.thresholds.unwrap_or(self.config.thresholds);
+        let (score, findings) = self.score(findings);
+        let level = if score >= thresholds.red {
+            Level::Red
+        } else if score >= thresholds.yellow {
+            Level::Yellow
+        } else {
+            Level::Green
+        };
+        Ok(Verdict {
+            url: f.url.clone(),
+            host: host.ascii.clone(),
+            registrable_domain: host.registrable.clone(),
+            score,
+            level,
+            findings,
+            pack_version: self.config.version.clone(),
+            partial: budget.exhausted(),
+            trusted,
+            elapsed_us: budget.elapsed_us(),
+        })
+    }
+
+    /// Weight of a signal in the pack (0 when the pack does not weigh it).
+    pub fn weight(&self, signal: &str) -> f64 {
+        self.config.weights.get(signal).copied().unwrap_or(0.0)
+    }
+
+    /// Fills in weights, applies per-signal caps, sorts by contribution, and sums.
+    fn score(&self, mut findings: Vec<Finding>) -> (u32, Vec<Finding>) {
+        for x in &mut findings {
+            // A finding may carry its own weight (a YARA rule's `weight` meta); the rest take the
+            // pack's weight for their signal.
+            if x.weight == 0.0 {
+                x.weight = self.weight(&x.signal);
+            }
+        }
+        findings.retain(|x| x.weight > 0.0 && x.confidence > 0.0);
+        let mut per_signal: BTreeMap<&str, f64> = BTreeMap::new();
+        for x in &findings {
+            *per_signal.entry(x.signal.as_str()).or_default() += x.weight * x.confidence;
+        }
+        let mut total = 0.0;
+        for (signal, sum) in per_signal {
+            let cap = self.config.caps.get(signal).copied().unwrap_or_else(|| {
+                findings
+                    .iter()
+                    .filter(|x| x.signal == signal)
+                    .map(|x| x.weight)
+                    .fold(0.0, f64::max)
+            });
+            total += sum.min(cap);
+        }
+        findings.sort_by(|a, b| {
+            (b.weight * b.confidence)
+                .total_cmp(&(a.weight * a.confidence))
+                .then_with(|| a.signal.cmp(&b.signal))
+                .then_with(|| a.evidence.cmp(&b.evidence))
+        });
+        findings.dedup_by(|a, b| a.signal == b.signal && a.evidence == b.evidence);
+        let score = total.round().clamp(0.0, 100.0) as u32;
+        (score, findings)
+    }
+}
+
+fn truncate(s: &str, max: usize) -> String {
+    if s.len() <= max {
+        return s.to_string();
+    }
+    let mut end = max;
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}…", &s[..end])
+}

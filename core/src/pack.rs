@@ -1,0 +1,348 @@
+//! Rule packs: loading a pack's source files into typed data.
+//!
+//! This is the one module that knows the on-disk layout of a pack. A pack source is a map from
+//! relative path to bytes (the engine does no I/O; the caller reads the files):
+//!
+//! | path | what |
+//! |---|---|
+//! | `pack.json` | [`PackConfig`]: version, weights, caps, thresholds, severe signals, CDN allowlist, trusted sites, urgency keywords |
+//! | `brands.json` | the protected brands ([`Brand`]) |
+//! | `rules/*.yar` | YARA-subset content rules |
+//! | `reputation/*.txt` | indicator lists ([`ReputationList`]), one indicator a line, `#` comments; a `# source: NAME` and `# kind: host|domain|url|ip` header |
+//! | `public_suffix_list.dat` | optional: a newer Public Suffix List than the embedded one |
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+/// A pack's files: relative path (with `/`) → contents.
+pub type PackFiles = BTreeMap<String, Vec<u8>>;
+
+/// The most bytes any single pack file may have (the reputation lists are the largest).
+pub const MAX_PACK_FILE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Score thresholds.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Thresholds {
+    /// Scores at or above this are yellow.
+    pub yellow: u32,
+    /// Scores at or above this are red.
+    pub red: u32,
+}
+
+impl Default for Thresholds {
+    fn default() -> Self {
+        Self {
+            yellow: 40,
+            red: 70,
+        }
+    }
+}
+
+/// `pack.json`: the tunable numbers and lists of a pack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PackConfig {
+    /// Pack version, e.g. `2026.11.25.1`.
+    pub version: String,
+    /// Weight of each signal id.
+    pub weights: BTreeMap<String, f64>,
+    /// Cap on the summed contribution of each signal (defaults to the weight).
+    #[serde(default)]
+    pub caps: BTreeMap<String, f64>,
+    /// Default thresholds (users may move them).
+    #[serde(default)]
+    pub thresholds: Thresholds,
+    /// Signals that still count on trusted (allowlisted) sites.
+    #[serde(default)]
+    pub severe_signals: Vec<String>,
+    /// Registrable domains of CDNs whose resources are never hotlinking.
+    #[serde(default)]
+    pub cdn_allowlist: Vec<String>,
+    /// Registrable domains trusted by the pack itself.
+    #[serde(default)]
+    pub trusted_sites: Vec<String>,
+    /// Urgency phrases (lowercase) for `phishing_keywords_only`.
+    #[serde(default)]
+    pub urgency_keywords: Vec<String>,
+    /// Largest Hamming distance at which an image pHash matches a brand's.
+    #[serde(default = "default_phash_distance")]
+    pub phash_max_distance: u32,
+    /// How long a domain counts as fresh after this browser first saw it (hours).
+    #[serde(default = "default_fresh_hours")]
+    pub fresh_domain_hours: u32,
+}
+
+fn default_phash_distance() -> u32 {
+    8
+}
+fn default_fresh_hours() -> u32 {
+    24
+}
+
+/// One protected brand.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Brand {
+    /// Display name ("PayPal").
+    pub name: String,
+    /// Category (bank, payment, email, social, crypto, delivery, tax, gaming, shopping, ...).
+    pub category: String,
+    /// The brand's own registrable domains, ASCII; the first is the main one.
+    pub domains: Vec<String>,
+    /// Extra lowercase names the brand goes by in page titles (the name itself is implied).
+    #[serde(default)]
+    pub aliases: Vec<String>,
+    /// 64-bit perceptual hashes (16 hex digits) of the brand's logos and favicons.
+    #[serde(default)]
+    pub phashes: Vec<String>,
+}
+
+/// What an indicator list holds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum IndicatorKind {
+    /// Exact hosts; subdomains of a listed host are covered too.
+    Host,
+    /// Registrable domains (eTLD+1): the whole site.
+    Domain,
+    /// URL prefixes (`host/path`, no scheme, no query).
+    Url,
+    /// IP addresses.
+    Ip,
+}
+
+/// One reputation list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReputationList {
+    /// File name inside the pack.
+    pub file: String,
+    /// Feed name shown in findings (`source`).
+    pub source: String,
+    /// What the entries are.
+    pub kind: IndicatorKind,
+    /// Entries, normalized (lowercase ASCII).
+    pub entries: Vec<String>,
+}
+
+/// A whole pack, parsed but not yet compiled into the engine's indices.
+#[derive(Debug, Clone)]
+pub struct PackSource {
+    /// `pack.json`.
+    pub config: PackConfig,
+    /// `brands.json`.
+    pub brands: Vec<Brand>,
+    /// YARA sources: (file name, text).
+    pub yara: Vec<(String, String)>,
+    /// Reputation lists.
+    pub reputation: Vec<ReputationList>,
+    /// Public Suffix List text, when the pack carries one.
+    pub public_suffix_list: Option<String>,
+}
+
+/// A pack could not be loaded. Every variant names the file.
+#[derive(Debug, thiserror::Error)]
+pub enum PackError {
+    /// A required file is missing.
+    #[error("pack file `{0}` is missing")]
+    Missing(String),
+    /// A file is larger than [`MAX_PACK_FILE_BYTES`].
+    #[error("pack file `{file}` is {size} bytes, more than the limit of {limit}")]
+    TooLarge {
+        /// File.
+        file: String,
+        /// Size.
+        size: usize,
+        /// Limit.
+        limit: usize,
+    },
+    /// A text file is not UTF-8.
+    #[error("pack file `{file}` is not UTF-8 (byte {offset})")]
+    Encoding {
+        /// File.
+        file: String,
+        /// Offset of the first bad byte.
+        offset: usize,
+    },
+    /// A JSON file is malformed.
+    #[error("pack file `{file}`: {message}")]
+    Json {
+        /// File.
+        file: String,
+        /// serde's message, with line and column.
+        message: String,
+    },
+    /// A value is out of range or inconsistent.
+    #[error("pack file `{file}`: {message}")]
+    Invalid {
+        /// File.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A YARA rule did not compile.
+    #[error("{0}")]
+    Yara(String),
+    /// The Public Suffix List did not parse.
+    #[error("pack file `public_suffix_list.dat`: {0}")]
+    SuffixList(String),
+}
+
+fn text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, PackError> {
+    if bytes.len() > MAX_PACK_FILE_BYTES {
+        return Err(PackError::TooLarge {
+            file: file.into(),
+            size: bytes.len(),
+            limit: MAX_PACK_FILE_BYTES,
+        });
+    }
+    std::str::from_utf8(bytes).map_err(|e| PackError::Encoding {
+        file: file.into(),
+        offset: e.valid_up_to(),
+    })
+}
+
+fn json<T: for<'de> Deserialize<'de>>(file: &str, bytes: &[u8]) -> Result<T, PackError> {
+    let t = text(file, bytes)?;
+    serde_json::from_str(t).map_err(|e| PackError::Json {
+        file: file.into(),
+        message: e.to_string(),
+    })
+}
+
+impl PackSource {
+    /// Parses a pack's files.
+    ///
+    /// # Errors
+    /// [`PackError`] naming the file and what is wrong with it.
+    pub fn from_files(files: &PackFiles) -> Result<Self, PackError> {
+        let get = |name: &str| {
+            files
+                .get(name)
+                .ok_or_else(|| PackError::Missing(name.into()))
+        };
+        let config: PackConfig = json("pack.json", get("pack.json")?)?;
+        validate_config(&config)?;
+        let brands: Vec<Brand> = json("brands.json", get("brands.json")?)?;
+        for (i, b) in brands.iter().enumerate() {
+            if b.name.trim().is_empty() || b.domains.is_empty() {
+                return Err(PackError::Invalid {
+                    file: "brands.json".into(),
+                    message: format!(
+                        "brand #{i} (`{}`) needs a name and at least one domain",
+                        b.name
+                    ),
+                });
+            }
+        }
+        let mut yara = Vec::new();
+        let mut reputation = Vec::new();
+        for (name, bytes) in files {
+            if let Some(rest) = name.strip_prefix("rules/") {
+                if rest.ends_with(".yar") || rest.ends_with(".yara") {
+                    yara.push((name.clone(), text(name, bytes)?.to_string()));
+                }
+            } else if name.starts_with("reputation/") && name.ends_with(".txt") {
+                reputation.push(parse_reputation(name, text(name, bytes)?)?);
+            }
+        }
+        let public_suffix_list = match files.get("public_suffix_list.dat") {
+            Some(b) => Some(text("public_suffix_list.dat", b)?.to_string()),
+            None => None,
+        };
+        Ok(Self {
+            config,
+            brands,
+            yara,
+            reputation,
+            public_suffix_list,
+        })
+    }
+}
+
+fn validate_config(c: &PackConfig) -> Result<(), PackError> {
+    let bad = |message: String| {
+        Err(PackError::Invalid {
+            file: "pack.json".into(),
+            message,
+        })
+    };
+    if c.version.trim().is_empty() {
+        return bad("`version` is empty".into());
+    }
+    for (k, w) in c.weights.iter().chain(c.caps.iter()) {
+        if !w.is_finite() || *w < 0.0 || *w > 100.0 {
+            return bad(format!("weight/cap of `{k}` is {w}, expected 0..=100"));
+        }
+    }
+    let t = c.thresholds;
+    if t.yellow == 0 || t.yellow > t.red || t.red > 100 {
+        return bad(format!(
+            "thresholds yellow {} / red {} must satisfy 0 < yellow <= red <= 100",
+            t.yellow, t.red
+        ));
+    }
+    if c.phash_max_distance > 64 {
+        return bad(format!(
+            "`phash_max_distance` {} is more than 64",
+            c.phash_max_distance
+        ));
+    }
+    Ok(())
+}
+
+/// Parses one reputation list file.
+///
+/// # Errors
+/// [`PackError::Invalid`] for a missing or unknown `# kind:` header.
+pub fn parse_reputation(file: &str, text: &str) -> Result<ReputationList, PackError> {
+    let mut source = file
+        .rsplit('/')
+        .next()
+        .unwrap_or(file)
+        .trim_end_matches(".txt")
+        .to_string();
+    let mut kind = None;
+    let mut entries = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if let Some(c) = line.strip_prefix('#') {
+            let c = c.trim();
+            if let Some(v) = c.strip_prefix("source:") {
+                source = v.trim().to_string();
+            } else if let Some(v) = c.strip_prefix("kind:") {
+                kind = Some(match v.trim() {
+                    "host" => IndicatorKind::Host,
+                    "domain" => IndicatorKind::Domain,
+                    "url" => IndicatorKind::Url,
+                    "ip" => IndicatorKind::Ip,
+                    other => {
+                        return Err(PackError::Invalid {
+                            file: file.into(),
+                            message: format!(
+                                "line {}: unknown kind `{other}` (host, domain, url or ip)",
+                                n + 1
+                            ),
+                        });
+                    }
+                });
+            }
+            continue;
+        }
+        if line.is_empty() {
+            continue;
+        }
+        entries.push(line.to_ascii_lowercase());
+    }
+    let kind = kind.ok_or_else(|| PackError::Invalid {
+        file: file.into(),
+        message: "missing `# kind: host|domain|url|ip` header".into(),
+    })?;
+    Ok(ReputationList {
+        file: file.into(),
+        source,
+        kind,
+        entries,
+    })
+}
