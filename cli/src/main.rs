@@ -1,1 +1,50 @@
-fn main() {}
+//! `ferretwatch`: the native admin/CI tool. See `ferretwatch --help` and README.md.
+//!
+//! Exit codes: 0 success; 1 the command ran and found a problem (e.g. a verification failed);
+//! 2 usage or input error (bad arguments, unreadable file, YARA compile error).
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+mod extract;
+mod scan_cmd;
+mod util;
+mod yara_cmd;
+
+/// FerretWatch admin and CI tool.
+#[derive(Parser, Debug)]
+#[command(name = "ferretwatch", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Scan pages or URLs with a rule pack and print verdicts.
+    Scan(scan_cmd::ScanArgs),
+    /// Extract page features from an HTML file (the JSON the engine takes).
+    Features(scan_cmd::FeaturesArgs),
+    /// YARA-subset rules.
+    Yara {
+        #[command(subcommand)]
+        command: yara_cmd::YaraCommand,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Scan(a) => scan_cmd::run(a),
+        Command::Features(a) => scan_cmd::features(a),
+        Command::Yara { command } => yara_cmd::run(command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ferretwatch: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
