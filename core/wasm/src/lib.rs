@@ -1,1 +1,182 @@
-//! wasm binding (being built)
+//! Thin wasm-bindgen binding of `ferretwatch-core` for the browser extension.
+//!
+//! It converts types and errors and supplies the clock (`performance.now()`); nothing else.
+//! JS usage (from the `--target web` output):
+//!
+//! ```js
+//! import init, { Engine } from './ferretwatch_wasm.js';
+//! await init();
+//! const engine = new Engine({ 'pack.json': bytes, 'brands.json': bytes, ... });
+//! const verdict = engine.scan({ url: 'https://xn--pypal-4ve.com/' });
+//! ```
+
+use ferretwatch_core as core;
+use ferretwatch_core::budget::Clock;
+use ferretwatch_core::features::FeatureLimits;
+use ferretwatch_core::pack::{PackFiles, Thresholds};
+use ferretwatch_core::telemetry::Counters;
+use ferretwatch_core::{DegradationLevel, PageFeatures, Settings};
+use serde::Deserialize;
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen]
+extern "C" {
+    #[wasm_bindgen(js_namespace = performance, js_name = now)]
+    fn performance_now() -> f64;
+}
+
+struct PerformanceClock;
+
+impl Clock for PerformanceClock {
+    fn now_us(&self) -> u64 {
+        (performance_now() * 1000.0) as u64
+    }
+}
+
+/// User settings as JS passes them (camelCase).
+#[derive(Deserialize, Default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+struct JsSettings {
+    yellow: Option<u32>,
+    red: Option<u32>,
+    trusted_sites: Vec<String>,
+}
+
+/// The detection engine with its loaded pack, settings and telemetry counters.
+#[wasm_bindgen]
+pub struct Engine {
+    inner: core::Engine,
+    settings: Settings,
+    counters: Counters,
+}
+
+fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
+    let ser = serde_wasm_bindgen::Serializer::json_compatible();
+    v.serialize(&ser).map_err(|e| JsError::new(&e.to_string()))
+}
+
+#[wasm_bindgen]
+impl Engine {
+    /// Loads a pack from an object mapping relative file names to `Uint8Array` contents.
+    #[wasm_bindgen(constructor)]
+    pub fn new(files: &js_sys::Object) -> Result<Engine, JsError> {
+        console_error_panic_hook::set_once();
+        let mut map = PackFiles::new();
+        for entry in js_sys::Object::entries(files).iter() {
+            let pair = js_sys::Array::from(&entry);
+            let name = pair.get(0).as_string().ok_or_else(|| JsError::new("pack file names must be strings"))?;
+            let value = pair.get(1);
+            if !value.is_instance_of::<js_sys::Uint8Array>() {
+                return Err(JsError::new(&format!("pack file `{name}` must be a Uint8Array")));
+            }
+            map.insert(name, js_sys::Uint8Array::from(value).to_vec());
+        }
+        let inner = core::Engine::from_files(&map).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Engine { inner, settings: Settings::default(), counters: Counters::default() })
+    }
+
+    /// The pack version.
+    #[wasm_bindgen(js_name = packVersion)]
+    pub fn pack_version(&self) -> String {
+        self.inner.pack_version().to_string()
+    }
+
+    /// Scans a page-features object; returns the verdict object. Bad features throw (and count
+    /// as a failure).
+    pub fn scan(&mut self, features: JsValue) -> Result<JsValue, JsError> {
+        let f: PageFeatures = match serde_wasm_bindgen::from_value(features) {
+            Ok(f) => f,
+            Err(e) => {
+                self.counters.record_failure("bad_features");
+                return Err(JsError::new(&format!("features are malformed: {e}")));
+            }
+        };
+        self.scan_features(&f)
+    }
+
+    /// Scans a page-features JSON document (same result as `scan`).
+    #[wasm_bindgen(js_name = scanJson)]
+    pub fn scan_json(&mut self, json: &str) -> Result<JsValue, JsError> {
+        match PageFeatures::from_json(json.as_bytes()) {
+            Ok(f) => self.scan_features(&f),
+            Err(e) => {
+                self.counters.record_failure("bad_features");
+                Err(JsError::new(&e.to_string()))
+            }
+        }
+    }
+
+    /// URL-only check (lookalike, reputation).
+    #[wasm_bindgen(js_name = checkUrl)]
+    pub fn check_url(&mut self, url: &str) -> Result<JsValue, JsError> {
+        self.scan_features(&PageFeatures::from_url(url))
+    }
+
+    fn scan_features(&mut self, f: &PageFeatures) -> Result<JsValue, JsError> {
+        if let Err(e) = f.validate(&FeatureLimits::default()) {
+            self.counters.record_failure("bad_features");
+            return Err(JsError::new(&e.to_string()));
+        }
+        match self.inner.scan(f, &self.settings, &PerformanceClock) {
+            Ok(v) => {
+                self.counters.record_verdict(v.level, v.partial, v.elapsed_us);
+                to_js(&v)
+            }
+            Err(e) => {
+                self.counters.record_failure(e.kind());
+                Err(JsError::new(&e.to_string()))
+            }
+        }
+    }
+
+    /// Sets the user's thresholds and trusted sites: `{yellow?, red?, trustedSites?}`.
+    #[wasm_bindgen(js_name = setSettings)]
+    pub fn set_settings(&mut self, settings: JsValue) -> Result<(), JsError> {
+        let s: JsSettings =
+            serde_wasm_bindgen::from_value(settings).map_err(|e| JsError::new(&format!("settings are malformed: {e}")))?;
+        let base = self.inner.config().thresholds;
+        let t = Thresholds { yellow: s.yellow.unwrap_or(base.yellow), red: s.red.unwrap_or(base.red) };
+        if t.yellow == 0 || t.yellow > t.red || t.red > 100 {
+            return Err(JsError::new("thresholds must satisfy 0 < yellow <= red <= 100"));
+        }
+        self.settings.thresholds = Some(t);
+        self.settings.trusted_sites = s.trusted_sites;
+        Ok(())
+    }
+
+    /// Sets the degradation level (1–4).
+    #[wasm_bindgen(js_name = setDegradationLevel)]
+    pub fn set_degradation_level(&mut self, level: u8) -> Result<(), JsError> {
+        self.settings.level = DegradationLevel::try_from(level).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(())
+    }
+
+    /// The degradation level in force (1–4).
+    #[wasm_bindgen(js_name = degradationLevel)]
+    pub fn degradation_level(&self) -> u8 {
+        self.settings.level.number()
+    }
+
+    /// A snapshot of the telemetry counters (aggregate only: counts and histograms).
+    pub fn telemetry(&self) -> Result<JsValue, JsError> {
+        to_js(&self.counters)
+    }
+
+    /// Records a crash (the host calls this on the engine it re-created after a trap).
+    #[wasm_bindgen(js_name = recordCrash)]
+    pub fn record_crash(&mut self) {
+        self.counters.record_crash();
+    }
+
+    /// Records a memory reading (bytes of the wasm memory, read by the host).
+    #[wasm_bindgen(js_name = recordMemory)]
+    pub fn record_memory(&mut self, bytes: f64) {
+        self.counters.record_memory(bytes as u64);
+    }
+
+    /// Panics on purpose: lets the host's crash-recovery path be tested.
+    #[wasm_bindgen(js_name = debugCrash)]
+    pub fn debug_crash(&self) {
+        panic!("debugCrash called: deliberate panic for crash-recovery tests");
+    }
+}

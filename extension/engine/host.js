@@ -1,0 +1,115 @@
+// EngineHost: owns the wasm engine for the extension (and the node tests).
+//
+// - Loads the wasm module once and creates the Engine from the pack files.
+// - A trap inside wasm (a Rust panic aborts as `RuntimeError: unreachable`) leaves that module
+//   instance unusable: the host counts a crash, instantiates a fresh copy of the module, re-creates
+//   the engine with the same pack and settings, and carries the crash count over. Counters
+//   collected since the last `telemetry()` snapshot on the dead instance are lost; the crash is not.
+// - Errors that are the caller's fault (bad features) are thrown as ordinary errors and do not
+//   re-create anything.
+
+/**
+ * @param {string} glueUrl  URL of ferretwatch_wasm.js (wasm-bindgen --target web output)
+ * @param {number} generation  instance number, used to get a fresh module instance
+ */
+async function loadGlue(glueUrl, generation) {
+  const url = generation === 0 ? glueUrl : `${glueUrl}${glueUrl.includes('?') ? '&' : '?'}instance=${generation}`;
+  return import(url);
+}
+
+export class EngineHost {
+  /**
+   * @param {object} opts
+   * @param {string} opts.glueUrl  URL of the wasm-bindgen JS glue
+   * @param {BufferSource|WebAssembly.Module} opts.wasm  the .wasm bytes or a compiled module
+   */
+  constructor({ glueUrl, wasm }) {
+    this.glueUrl = glueUrl;
+    this.wasmSource = wasm;
+    this.generation = 0;
+    this.crashes = 0;
+    this.engine = null;
+    this.packFiles = null;
+    this.settings = null;
+    this.level = 1;
+    this.lastTelemetry = null;
+  }
+
+  async #instantiate() {
+    const glue = await loadGlue(this.glueUrl, this.generation);
+    if (!(this.wasmSource instanceof WebAssembly.Module)) {
+      this.wasmSource = await WebAssembly.compile(this.wasmSource);
+    }
+    glue.initSync({ module: this.wasmSource });
+    this.glue = glue;
+  }
+
+  /** Loads (or replaces) the pack: an object of relative path → Uint8Array. */
+  async load(packFiles) {
+    if (!this.glue) await this.#instantiate();
+    const engine = new this.glue.Engine(packFiles);
+    this.#configure(engine);
+    this.engine?.free();
+    this.engine = engine;
+    this.packFiles = packFiles;
+    for (let i = 0; i < this.crashes; i++) engine.recordCrash();
+    return engine.packVersion();
+  }
+
+  #configure(engine) {
+    if (this.settings) engine.setSettings(this.settings);
+    engine.setDegradationLevel(this.level);
+  }
+
+  setSettings(settings) {
+    this.engine.setSettings(settings);
+    this.settings = settings;
+  }
+
+  setDegradationLevel(level) {
+    this.engine.setDegradationLevel(level);
+    this.level = level;
+  }
+
+  async #recover() {
+    this.crashes += 1;
+    this.generation += 1;
+    this.engine = null;
+    await this.#instantiate();
+    await this.load(this.packFiles);
+  }
+
+  /** Runs `fn(engine)`; on a wasm trap, recovers and rethrows a marked error. */
+  async #guard(fn) {
+    try {
+      return fn(this.engine);
+    } catch (e) {
+      if (e instanceof WebAssembly.RuntimeError) {
+        await this.#recover();
+        const err = new Error(`engine crashed and was restarted: ${e.message}`);
+        err.crashed = true;
+        throw err;
+      }
+      throw e;
+    }
+  }
+
+  scan(features) {
+    return this.#guard((e) => e.scan(features));
+  }
+
+  checkUrl(url) {
+    return this.#guard((e) => e.checkUrl(url));
+  }
+
+  async telemetry() {
+    const t = await this.#guard((e) => e.telemetry());
+    this.lastTelemetry = t;
+    return t;
+  }
+
+  /** For tests: makes the engine panic. */
+  debugCrash() {
+    return this.#guard((e) => e.debugCrash());
+  }
+}
