@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test of the project. Installs what it needs first (scripts/setup.sh).
+# Used by README.md and .ci/run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+step() { printf '\n=== %s ===\n' "$*"; }
+t0=$(date +%s)
+
+step "setup"
+scripts/setup.sh
+
+step "format and lints"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "Rust tests (native)"
+cargo test --workspace
+
+step "wasm build"
+scripts/build-wasm
+
+step "node tests (wasm engine, JS helpers)"
+node --test tests/node/
+
+if [ -f tests/yara_diff/run.py ]; then
+  step "YARA differential test against yara-python"
+  .venv/bin/python tests/yara_diff/run.py --bin target/debug/ferretwatch
+fi
+
+step "done in $(( $(date +%s) - t0 )) s"
