@@ -24,6 +24,7 @@ pub mod engine;
 pub mod features;
 pub mod lookalike;
 pub mod pack;
+pub mod phash;
 pub mod reputation;
 pub mod signals;
 pub mod telemetry;
