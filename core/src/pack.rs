@@ -9,6 +9,7 @@
 //! | `brands.json` | the protected brands ([`Brand`]) |
 //! | `rules/*.yar` | YARA-subset content rules |
 //! | `reputation/*.txt` | indicator lists ([`ReputationList`]), one indicator a line, `#` comments; a `# source: NAME` and `# kind: host|domain|url|ip` header |
+//! | `reputation/*.fwrep` | the same, compiled to sorted fingerprints (see [`crate::reputation::FingerprintSet::from_bytes`]) |
 //! | `public_suffix_list.dat` | optional: a newer Public Suffix List than the embedded one |
 
 use std::collections::BTreeMap;
@@ -33,10 +34,7 @@ pub struct Thresholds {
 
 impl Default for Thresholds {
     fn default() -> Self {
-        Self {
-            yellow: 40,
-            red: 70,
-        }
+        Self { yellow: 40, red: 70 }
     }
 }
 
@@ -124,6 +122,8 @@ pub struct ReputationList {
     pub kind: IndicatorKind,
     /// Entries, normalized (lowercase ASCII).
     pub entries: Vec<String>,
+    /// Precomputed fingerprints (from a compiled `.fwrep` list), sorted.
+    pub fingerprints: Vec<u64>,
 }
 
 /// A whole pack, parsed but not yet compiled into the engine's indices.
@@ -191,24 +191,14 @@ pub enum PackError {
 
 fn text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, PackError> {
     if bytes.len() > MAX_PACK_FILE_BYTES {
-        return Err(PackError::TooLarge {
-            file: file.into(),
-            size: bytes.len(),
-            limit: MAX_PACK_FILE_BYTES,
-        });
+        return Err(PackError::TooLarge { file: file.into(), size: bytes.len(), limit: MAX_PACK_FILE_BYTES });
     }
-    std::str::from_utf8(bytes).map_err(|e| PackError::Encoding {
-        file: file.into(),
-        offset: e.valid_up_to(),
-    })
+    std::str::from_utf8(bytes).map_err(|e| PackError::Encoding { file: file.into(), offset: e.valid_up_to() })
 }
 
 fn json<T: for<'de> Deserialize<'de>>(file: &str, bytes: &[u8]) -> Result<T, PackError> {
     let t = text(file, bytes)?;
-    serde_json::from_str(t).map_err(|e| PackError::Json {
-        file: file.into(),
-        message: e.to_string(),
-    })
+    serde_json::from_str(t).map_err(|e| PackError::Json { file: file.into(), message: e.to_string() })
 }
 
 impl PackSource {
@@ -217,11 +207,7 @@ impl PackSource {
     /// # Errors
     /// [`PackError`] naming the file and what is wrong with it.
     pub fn from_files(files: &PackFiles) -> Result<Self, PackError> {
-        let get = |name: &str| {
-            files
-                .get(name)
-                .ok_or_else(|| PackError::Missing(name.into()))
-        };
+        let get = |name: &str| files.get(name).ok_or_else(|| PackError::Missing(name.into()));
         let config: PackConfig = json("pack.json", get("pack.json")?)?;
         validate_config(&config)?;
         let brands: Vec<Brand> = json("brands.json", get("brands.json")?)?;
@@ -229,10 +215,7 @@ impl PackSource {
             if b.name.trim().is_empty() || b.domains.is_empty() {
                 return Err(PackError::Invalid {
                     file: "brands.json".into(),
-                    message: format!(
-                        "brand #{i} (`{}`) needs a name and at least one domain",
-                        b.name
-                    ),
+                    message: format!("brand #{i} (`{}`) needs a name and at least one domain", b.name),
                 });
             }
         }
@@ -245,29 +228,29 @@ impl PackSource {
                 }
             } else if name.starts_with("reputation/") && name.ends_with(".txt") {
                 reputation.push(parse_reputation(name, text(name, bytes)?)?);
+            } else if name.starts_with("reputation/") && name.ends_with(".fwrep") {
+                if bytes.len() > MAX_PACK_FILE_BYTES {
+                    return Err(PackError::TooLarge {
+                        file: name.clone(),
+                        size: bytes.len(),
+                        limit: MAX_PACK_FILE_BYTES,
+                    });
+                }
+                let set = crate::reputation::FingerprintSet::from_bytes(bytes)
+                    .map_err(|e| PackError::Invalid { file: name.clone(), message: e.to_string() })?;
+                reputation.push(set.into_list(name));
             }
         }
         let public_suffix_list = match files.get("public_suffix_list.dat") {
             Some(b) => Some(text("public_suffix_list.dat", b)?.to_string()),
             None => None,
         };
-        Ok(Self {
-            config,
-            brands,
-            yara,
-            reputation,
-            public_suffix_list,
-        })
+        Ok(Self { config, brands, yara, reputation, public_suffix_list })
     }
 }
 
 fn validate_config(c: &PackConfig) -> Result<(), PackError> {
-    let bad = |message: String| {
-        Err(PackError::Invalid {
-            file: "pack.json".into(),
-            message,
-        })
-    };
+    let bad = |message: String| Err(PackError::Invalid { file: "pack.json".into(), message });
     if c.version.trim().is_empty() {
         return bad("`version` is empty".into());
     }
@@ -278,16 +261,10 @@ fn validate_config(c: &PackConfig) -> Result<(), PackError> {
     }
     let t = c.thresholds;
     if t.yellow == 0 || t.yellow > t.red || t.red > 100 {
-        return bad(format!(
-            "thresholds yellow {} / red {} must satisfy 0 < yellow <= red <= 100",
-            t.yellow, t.red
-        ));
+        return bad(format!("thresholds yellow {} / red {} must satisfy 0 < yellow <= red <= 100", t.yellow, t.red));
     }
     if c.phash_max_distance > 64 {
-        return bad(format!(
-            "`phash_max_distance` {} is more than 64",
-            c.phash_max_distance
-        ));
+        return bad(format!("`phash_max_distance` {} is more than 64", c.phash_max_distance));
     }
     Ok(())
 }
@@ -297,12 +274,7 @@ fn validate_config(c: &PackConfig) -> Result<(), PackError> {
 /// # Errors
 /// [`PackError::Invalid`] for a missing or unknown `# kind:` header.
 pub fn parse_reputation(file: &str, text: &str) -> Result<ReputationList, PackError> {
-    let mut source = file
-        .rsplit('/')
-        .next()
-        .unwrap_or(file)
-        .trim_end_matches(".txt")
-        .to_string();
+    let mut source = file.rsplit('/').next().unwrap_or(file).trim_end_matches(".txt").to_string();
     let mut kind = None;
     let mut entries = Vec::new();
     for (n, line) in text.lines().enumerate() {
@@ -320,10 +292,7 @@ pub fn parse_reputation(file: &str, text: &str) -> Result<ReputationList, PackEr
                     other => {
                         return Err(PackError::Invalid {
                             file: file.into(),
-                            message: format!(
-                                "line {}: unknown kind `{other}` (host, domain, url or ip)",
-                                n + 1
-                            ),
+                            message: format!("line {}: unknown kind `{other}` (host, domain, url or ip)", n + 1),
                         });
                     }
                 });
@@ -339,10 +308,5 @@ pub fn parse_reputation(file: &str, text: &str) -> Result<ReputationList, PackEr
         file: file.into(),
         message: "missing `# kind: host|domain|url|ip` header".into(),
     })?;
-    Ok(ReputationList {
-        file: file.into(),
-        source,
-        kind,
-        entries,
-    })
+    Ok(ReputationList { file: file.into(), source, kind, entries, fingerprints: Vec::new() })
 }
