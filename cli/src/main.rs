@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod extract;
+mod reputation_cmd;
 mod scan_cmd;
 mod util;
 mod yara_cmd;
@@ -26,6 +27,11 @@ enum Command {
     Scan(scan_cmd::ScanArgs),
     /// Extract page features from an HTML file (the JSON the engine takes).
     Features(scan_cmd::FeaturesArgs),
+    /// Reputation lists.
+    Reputation {
+        #[command(subcommand)]
+        command: reputation_cmd::ReputationCommand,
+    },
     /// YARA-subset rules.
     Yara {
         #[command(subcommand)]
@@ -38,6 +44,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(a) => scan_cmd::run(a),
         Command::Features(a) => scan_cmd::features(a),
+        Command::Reputation { command } => reputation_cmd::run(command),
         Command::Yara { command } => yara_cmd::run(command),
     };
     match result {
