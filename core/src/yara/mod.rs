@@ -1,6 +1,39 @@
-//! YARA-subset content rules. (Being built: the engine relies on exactly these items.)
+//! YARA-subset content rules: a compiler and an interpreter (no code generation), built on one
+//! aho-corasick automaton and regex-automata lazy DFAs, so scanning is linear in the input and
+//! runs under a [`Budget`]. The supported subset is documented in `docs/yara-subset.md`;
+//! anything outside it is a [`CompileError`], never a silent mis-evaluation.
+//!
+//! Layout: [`lexer`](self) (tokens, positions) → `parser` (rules with resolved references) →
+//! `pattern` (hex strings and regexes as byte patterns, atoms) → `compiler` (automaton, DFAs) →
+//! `scanner` (matching, confirmation, evaluation).
+//!
+//! ```
+//! use ferretwatch_core::budget::{Budget, FrozenClock, Limits};
+//! use ferretwatch_core::yara;
+//!
+//! let rules = yara::compile(
+//!     &[("kit.yar", r#"rule kit : phishing-kit { strings: $a = "verify your account" nocase condition: $a }"#)],
+//!     &["paypal".to_string()],
+//! ).unwrap();
+//! let mut budget = Budget::start(&FrozenClock, Limits::default());
+//! let res = rules.scan(b"PayPal: VERIFY YOUR ACCOUNT now", &mut budget);
+//! assert_eq!(res.matches[0].rule, "kit");
+//! assert_eq!(res.matches[0].snippet, "VERIFY YOUR ACCOUNT");
+//! assert_eq!(res.literal_hits, vec![0]);
+//! assert!(!res.partial);
+//! ```
+
+use std::collections::HashMap;
 
 use crate::budget::Budget;
+
+mod compiler;
+mod lexer;
+mod parser;
+mod pattern;
+mod scanner;
+
+pub use scanner::{MAX_MATCHES_PER_STRING, REGEX_SCAN_LIMIT};
 
 /// A compile error, displayed as `file:line:col: message`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -10,7 +43,7 @@ pub struct CompileError {
     pub file: String,
     /// 1-based line.
     pub line: u32,
-    /// 1-based column.
+    /// 1-based column (in bytes).
     pub col: u32,
     /// What is wrong.
     pub message: String,
@@ -53,33 +86,62 @@ pub struct ScanResult {
 
 /// Compiled rules.
 #[derive(Debug, Default)]
-pub struct Rules {}
+pub struct Rules {
+    rules: Vec<compiler::CRule>,
+    strings: Vec<compiler::CString>,
+    ac: Option<aho_corasick::AhoCorasick>,
+    targets: Vec<Vec<compiler::Target>>,
+    max_pattern_len: usize,
+    fallback: Vec<u32>,
+    extra_count: usize,
+}
+
+fn to_compile_error(file: &str, src: &str, e: &lexer::SrcError) -> CompileError {
+    let (line, col) = lexer::line_col(src, e.offset);
+    CompileError { file: file.to_string(), line, col, message: e.message.clone() }
+}
 
 /// Compiles YARA sources `(file name, text)` plus extra case-insensitive literals (keywords, brand
 /// names) that share the one aho-corasick automaton.
 ///
+/// All sources form one namespace: rule names are unique across them and a rule may refer to
+/// rules of earlier sources.
+///
 /// # Errors
 /// The first [`CompileError`].
-pub fn compile(
-    _sources: &[(&str, &str)],
-    _extra_literals: &[String],
-) -> Result<Rules, CompileError> {
-    Ok(Rules {})
+pub fn compile(sources: &[(&str, &str)], extra_literals: &[String]) -> Result<Rules, CompileError> {
+    let mut names = HashMap::new();
+    let mut asts = Vec::new();
+    for (fi, (file, src)) in sources.iter().enumerate() {
+        let mut p = parser::Parser::new(src, &mut names, asts.len());
+        let rules = p.parse_file().map_err(|e| to_compile_error(file, src, &e))?;
+        asts.extend(rules.into_iter().map(|r| (fi, r)));
+    }
+    compiler::build(asts, extra_literals).map_err(|(fi, e)| {
+        let (file, src) = sources.get(fi).copied().unwrap_or(("<rules>", ""));
+        to_compile_error(file, src, &e)
+    })
 }
 
 impl Rules {
-    /// Number of rules.
+    /// Number of rules (private ones included).
     pub fn len(&self) -> usize {
-        0
+        self.rules.len()
     }
 
     /// True when there are no rules.
     pub fn is_empty(&self) -> bool {
-        true
+        self.rules.is_empty()
     }
 
-    /// Scans one buffer under the budget.
-    pub fn scan(&self, _data: &[u8], _budget: &mut Budget<'_>) -> ScanResult {
-        ScanResult::default()
+    /// Scans one buffer under the budget. The clock is checked every 64 KiB and during regex
+    /// confirmation; when time runs out the result holds what was found so far (conditions are
+    /// evaluated on the matches found) and `partial` is set. Bytes are not taken from the
+    /// budget here: the caller grants them.
+    pub fn scan(&self, data: &[u8], budget: &mut Budget<'_>) -> ScanResult {
+        self.scan_impl(data, budget)
     }
 }
+
+#[cfg(test)]
+mod tests;

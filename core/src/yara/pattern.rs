@@ -1,0 +1,793 @@
+//! Hex strings and regular expressions, parsed into one small byte-level AST ([`Node`]), which is
+//! then turned into a `regex-syntax` [`Hir`] (compiled by regex-automata, a finite-automaton
+//! engine) and mined for literal atoms for the shared aho-corasick automaton.
+//!
+//! Case-insensitivity and `.`'s newline rule are applied while parsing, so the AST is plain
+//! byte sets and the result never depends on regex-syntax's own flag handling. This matters:
+//! YARA applies `nocase` to a class *after* negation (`[^a]` with `i` matches every byte),
+//! which differs from Perl-style engines.
+
+use regex_syntax::hir::{self, Hir};
+
+use super::lexer::{SrcError, SrcResult};
+
+/// Largest repetition bound or jump length accepted.
+pub(crate) const MAX_REPEAT: u32 = 1024;
+
+/// Deepest group nesting accepted.
+const MAX_NEST: usize = 64;
+
+/// A set of bytes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ByteSet([u64; 4]);
+
+impl ByteSet {
+    pub(crate) const EMPTY: ByteSet = ByteSet([0; 4]);
+    pub(crate) const ALL: ByteSet = ByteSet([u64::MAX; 4]);
+
+    pub(crate) fn single(b: u8) -> Self {
+        let mut s = Self::EMPTY;
+        s.insert(b);
+        s
+    }
+
+    pub(crate) fn insert(&mut self, b: u8) {
+        self.0[(b >> 6) as usize] |= 1 << (b & 63);
+    }
+
+    pub(crate) fn contains(&self, b: u8) -> bool {
+        self.0[(b >> 6) as usize] & (1 << (b & 63)) != 0
+    }
+
+    fn insert_range(&mut self, lo: u8, hi: u8) {
+        for b in lo..=hi {
+            self.insert(b);
+        }
+    }
+
+    fn union(&mut self, o: &ByteSet) {
+        for i in 0..4 {
+            self.0[i] |= o.0[i];
+        }
+    }
+
+    fn negate(&self) -> Self {
+        ByteSet([!self.0[0], !self.0[1], !self.0[2], !self.0[3]])
+    }
+
+    fn count(&self) -> u32 {
+        self.0.iter().map(|w| w.count_ones()).sum()
+    }
+
+    /// Adds the other ASCII case of every letter in the set.
+    fn case_closure(&self) -> Self {
+        let mut out = *self;
+        for b in 0..=255u8 {
+            if self.contains(b) && b.is_ascii_alphabetic() {
+                out.insert(b ^ 0x20);
+            }
+        }
+        out
+    }
+
+    /// The single byte this set stands for in a case-insensitive atom: a single byte, or an
+    /// ASCII letter in both cases.
+    fn atom_byte(&self) -> Option<u8> {
+        match self.count() {
+            1 => (0..=255u8).find(|&b| self.contains(b)),
+            2 => {
+                let lo = (0..=255u8).find(|&b| self.contains(b))?;
+                (lo.is_ascii_uppercase() && self.contains(lo | 0x20)).then_some(lo | 0x20)
+            }
+            _ => None,
+        }
+    }
+
+    fn to_hir(self) -> Hir {
+        let mut ranges = Vec::new();
+        let mut b = 0u16;
+        while b < 256 {
+            if self.contains(b as u8) {
+                let lo = b as u8;
+                while b < 256 && self.contains(b as u8) {
+                    b += 1;
+                }
+                ranges.push(hir::ClassBytesRange::new(lo, (b - 1) as u8));
+            } else {
+                b += 1;
+            }
+        }
+        Hir::class(hir::Class::Bytes(hir::ClassBytes::new(ranges)))
+    }
+}
+
+/// Zero-width assertions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Assert {
+    /// `^`: start of the data.
+    Start,
+    /// `$`: end of the data.
+    End,
+    /// `\b` (ASCII word characters).
+    Word,
+    /// `\B`.
+    NotWord,
+}
+
+/// A byte-level pattern.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Node {
+    /// One byte from the set.
+    Class(ByteSet),
+    /// A sequence.
+    Concat(Vec<Node>),
+    /// Alternatives.
+    Alt(Vec<Node>),
+    /// A repetition.
+    Repeat {
+        /// What repeats.
+        node: Box<Node>,
+        /// Least count.
+        min: u32,
+        /// Greatest count (None: unbounded).
+        max: Option<u32>,
+        /// Greedy or lazy (irrelevant to which offsets match, kept for fidelity).
+        greedy: bool,
+    },
+    /// A zero-width assertion.
+    Assert(Assert),
+}
+
+impl Node {
+    /// The regex-syntax form.
+    pub(crate) fn to_hir(&self) -> Hir {
+        match self {
+            Node::Class(s) => s.to_hir(),
+            Node::Concat(v) => Hir::concat(v.iter().map(Node::to_hir).collect()),
+            Node::Alt(v) => Hir::alternation(v.iter().map(Node::to_hir).collect()),
+            Node::Repeat { node, min, max, greedy } => {
+                Hir::repetition(hir::Repetition { min: *min, max: *max, greedy: *greedy, sub: Box::new(node.to_hir()) })
+            }
+            Node::Assert(a) => Hir::look(match a {
+                Assert::Start => hir::Look::Start,
+                Assert::End => hir::Look::End,
+                Assert::Word => hir::Look::WordAscii,
+                Assert::NotWord => hir::Look::WordAsciiNegate,
+            }),
+        }
+    }
+
+    /// Shortest and longest match length (None: unbounded).
+    pub(crate) fn len_range(&self) -> (u64, Option<u64>) {
+        match self {
+            Node::Class(_) => (1, Some(1)),
+            Node::Assert(_) => (0, Some(0)),
+            Node::Concat(v) => v.iter().fold((0, Some(0)), |(lo, hi), n| {
+                let (l, h) = n.len_range();
+                (lo + l, hi.zip(h).map(|(a, b)| a + b))
+            }),
+            Node::Alt(v) => {
+                let mut lo = u64::MAX;
+                let mut hi = Some(0);
+                for n in v {
+                    let (l, h) = n.len_range();
+                    lo = lo.min(l);
+                    hi = hi.zip(h).map(|(a, b): (u64, u64)| a.max(b));
+                }
+                (if v.is_empty() { 0 } else { lo }, hi)
+            }
+            Node::Repeat { node, min, max, .. } => {
+                let (l, h) = node.len_range();
+                (l * u64::from(*min), h.zip(*max).map(|(h, m)| h * u64::from(m)))
+            }
+        }
+    }
+}
+
+/// A literal atom of a pattern: every match contains `bytes` (compared ASCII-case-insensitively)
+/// starting between `back_min` and `back_max` bytes after the match start.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Atom {
+    /// Lowercase atom bytes.
+    pub bytes: Vec<u8>,
+    /// Least distance from match start to atom start.
+    pub back_min: u32,
+    /// Greatest distance from match start to atom start.
+    pub back_max: u32,
+}
+
+/// Longest atom kept.
+const MAX_ATOM: usize = 16;
+/// Atoms shorter than this are not worth it (a full DFA pass is used instead).
+const MIN_ATOM: usize = 2;
+/// Widest range of candidate start positions per atom hit.
+const MAX_BACK_SPREAD: u64 = 64;
+
+/// The atoms for a pattern: every match contains at least one of them. None when the pattern has
+/// no usable atom (it is then found with a full pass of its reverse DFA).
+pub(crate) fn atoms(node: &Node) -> Option<Vec<Atom>> {
+    match node {
+        Node::Alt(branches) => {
+            let mut out = Vec::new();
+            for b in branches {
+                out.extend(atoms(b)?);
+            }
+            Some(out)
+        }
+        Node::Concat(items) => best_run(items).map(|a| vec![a]),
+        other => best_run(std::slice::from_ref(other)).map(|a| vec![a]),
+    }
+}
+
+fn best_run(items: &[Node]) -> Option<Atom> {
+    let mut best: Option<(Atom, u64)> = None;
+    let mut off_min = 0u64;
+    let mut off_max = Some(0u64);
+    let mut run: Vec<u8> = Vec::new();
+    let mut run_start = (0u64, Some(0u64));
+    let consider = |run: &[u8], start: (u64, Option<u64>), best: &mut Option<(Atom, u64)>| {
+        let Some(max) = start.1 else { return };
+        if run.len() < MIN_ATOM || max - start.0 > MAX_BACK_SPREAD || max > u64::from(u32::MAX) {
+            return;
+        }
+        let len = run.len().min(MAX_ATOM);
+        let spread = max - start.0;
+        // Longer atoms first, then narrower candidate windows.
+        let score = (len as u64) * 1000 - spread;
+        if best.as_ref().is_none_or(|(_, s)| score > *s) {
+            *best = Some((Atom { bytes: run[..len].to_vec(), back_min: start.0 as u32, back_max: max as u32 }, score));
+        }
+    };
+    for item in items {
+        match item {
+            Node::Class(set) if set.atom_byte().is_some() => {
+                if run.is_empty() {
+                    run_start = (off_min, off_max);
+                }
+                run.extend(set.atom_byte());
+            }
+            Node::Assert(_) => continue,
+            _ => {
+                consider(&run, run_start, &mut best);
+                run.clear();
+            }
+        }
+        let (l, h) = item.len_range();
+        off_min += l;
+        off_max = off_max.zip(h).map(|(a, b)| a + b);
+    }
+    consider(&run, run_start, &mut best);
+    best.map(|(a, _)| a)
+}
+
+/// A cursor over pattern source text; errors carry absolute source offsets.
+struct Cursor<'a> {
+    src: &'a [u8],
+    pos: usize,
+    end: usize,
+    depth: usize,
+}
+
+impl Cursor<'_> {
+    fn peek(&self) -> Option<u8> {
+        (self.pos < self.end).then(|| self.src[self.pos])
+    }
+    fn peek2(&self) -> Option<u8> {
+        (self.pos + 1 < self.end).then(|| self.src[self.pos + 1])
+    }
+    fn err<T>(&self, at: usize, msg: impl Into<String>) -> SrcResult<T> {
+        Err(SrcError::new(at, msg))
+    }
+    fn skip_ws(&mut self) {
+        while let Some(b) = self.peek() {
+            if b.is_ascii_whitespace() {
+                self.pos += 1;
+            } else if b == b'/' && self.peek2() == Some(b'/') {
+                while self.peek().is_some_and(|c| c != b'\n') {
+                    self.pos += 1;
+                }
+            } else if b == b'/' && self.peek2() == Some(b'*') {
+                self.pos += 2;
+                while self.pos < self.end && !(self.peek() == Some(b'*') && self.peek2() == Some(b'/')) {
+                    self.pos += 1;
+                }
+                self.pos = (self.pos + 2).min(self.end);
+            } else {
+                return;
+            }
+        }
+    }
+    fn number(&mut self) -> SrcResult<Option<u32>> {
+        let start = self.pos;
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        if start == self.pos {
+            return Ok(None);
+        }
+        let text = std::str::from_utf8(&self.src[start..self.pos]).unwrap_or("");
+        match text.parse::<u32>() {
+            Ok(n) if n <= MAX_REPEAT => Ok(Some(n)),
+            _ => self.err(start, format!("repetition or jump larger than {MAX_REPEAT}")),
+        }
+    }
+}
+
+/// Parses a hex string body `src[start..end]` (between the braces).
+pub(crate) fn parse_hex(src: &[u8], start: usize, end: usize) -> SrcResult<Node> {
+    let mut c = Cursor { src, pos: start, end, depth: 0 };
+    let node = hex_seq(&mut c, start)?;
+    c.skip_ws();
+    if let Some(b) = c.peek() {
+        return c.err(c.pos, format!("unexpected '{}' in hex string", b as char));
+    }
+    Ok(node)
+}
+
+fn hex_seq(c: &mut Cursor<'_>, open: usize) -> SrcResult<Node> {
+    let mut items: Vec<Node> = Vec::new();
+    let mut last_jump: Option<usize> = None;
+    let mut first_jump: Option<usize> = None;
+    loop {
+        c.skip_ws();
+        let at = c.pos;
+        match c.peek() {
+            None | Some(b'|' | b')') => break,
+            Some(b'[') => {
+                c.pos += 1;
+                c.skip_ws();
+                let lo = c.number()?;
+                c.skip_ws();
+                let (min, max) = if c.peek() == Some(b'-') {
+                    c.pos += 1;
+                    c.skip_ws();
+                    let hi = c.number()?;
+                    match hi {
+                        None => {
+                            return c.err(at, "unbounded jumps are not supported");
+                        }
+                        Some(h) => (lo.unwrap_or(0), h),
+                    }
+                } else {
+                    match lo {
+                        Some(n) => (n, n),
+                        None => return c.err(c.pos, "invalid jump: expected a number"),
+                    }
+                };
+                c.skip_ws();
+                if c.peek() != Some(b']') {
+                    return c.err(c.pos, "invalid jump: expected ']'");
+                }
+                c.pos += 1;
+                if min > max {
+                    return c.err(at, format!("invalid jump [{min}-{max}]: lower bound exceeds upper bound"));
+                }
+                if items.is_empty() {
+                    first_jump = Some(at);
+                }
+                last_jump = Some(at);
+                items.push(Node::Repeat {
+                    node: Box::new(Node::Class(ByteSet::ALL)),
+                    min,
+                    max: Some(max),
+                    greedy: true,
+                });
+                continue;
+            }
+            Some(b'(') => {
+                c.depth += 1;
+                if c.depth > MAX_NEST {
+                    return c.err(at, "hex string nested too deeply");
+                }
+                c.pos += 1;
+                let mut branches = vec![hex_seq(c, at)?];
+                while c.peek() == Some(b'|') {
+                    c.pos += 1;
+                    branches.push(hex_seq(c, at)?);
+                }
+                if c.peek() != Some(b')') {
+                    return c.err(at, "unclosed '(' in hex string");
+                }
+                c.pos += 1;
+                c.depth -= 1;
+                items.push(if branches.len() == 1 {
+                    branches.pop().unwrap_or(Node::Concat(Vec::new()))
+                } else {
+                    Node::Alt(branches)
+                });
+            }
+            Some(b'~') => return c.err(at, "negated hex bytes (~) are not supported"),
+            Some(b) if b.is_ascii_hexdigit() || b == b'?' => {
+                let hi = b;
+                c.pos += 1;
+                let Some(lo) = c.peek().filter(|x| x.is_ascii_hexdigit() || *x == b'?') else {
+                    return c.err(at, "invalid hex string: odd number of hex digits");
+                };
+                c.pos += 1;
+                let nib = |x: u8| (x as char).to_digit(16).map(|d| d as u8);
+                let mut set = ByteSet::EMPTY;
+                for v in 0..=255u8 {
+                    let ok_hi = nib(hi).is_none_or(|h| v >> 4 == h);
+                    let ok_lo = nib(lo).is_none_or(|l| v & 15 == l);
+                    if ok_hi && ok_lo {
+                        set.insert(v);
+                    }
+                }
+                items.push(Node::Class(set));
+            }
+            Some(b) => {
+                return c.err(at, format!("invalid character '{}' in hex string", b as char));
+            }
+        }
+        last_jump = None;
+    }
+    if items.is_empty() {
+        return c.err(open, "empty hex string or alternative");
+    }
+    if let Some(at) = first_jump.or(last_jump) {
+        return c.err(at, "a hex string or alternative cannot start or end with a jump");
+    }
+    Ok(if items.len() == 1 { items.pop().unwrap_or(Node::Concat(Vec::new())) } else { Node::Concat(items) })
+}
+
+/// Regex flags.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct ReFlags {
+    /// `i`: ASCII case-insensitive.
+    pub nocase: bool,
+    /// `s`: `.` matches newline.
+    pub dot_all: bool,
+}
+
+/// Parses a regex body `src[start..end]` (between the slashes).
+pub(crate) fn parse_regex(src: &[u8], start: usize, end: usize, flags: ReFlags) -> SrcResult<Node> {
+    let mut c = Cursor { src, pos: start, end, depth: 0 };
+    let mut p = ReParser { c: &mut c, flags };
+    let node = p.alt()?;
+    if let Some(b) = p.c.peek() {
+        return p.c.err(p.c.pos, format!("unexpected '{}' in regular expression", b as char));
+    }
+    Ok(node)
+}
+
+struct ReParser<'a, 'b> {
+    c: &'a mut Cursor<'b>,
+    flags: ReFlags,
+}
+
+fn word_set() -> ByteSet {
+    let mut s = ByteSet::EMPTY;
+    s.insert_range(b'a', b'z');
+    s.insert_range(b'A', b'Z');
+    s.insert_range(b'0', b'9');
+    s.insert(b'_');
+    s
+}
+
+fn space_set() -> ByteSet {
+    let mut s = ByteSet::EMPTY;
+    for b in [b' ', b'\t', b'\n', 0x0b, 0x0c, b'\r'] {
+        s.insert(b);
+    }
+    s
+}
+
+fn digit_set() -> ByteSet {
+    let mut s = ByteSet::EMPTY;
+    s.insert_range(b'0', b'9');
+    s
+}
+
+/// What an escape stands for.
+enum Esc {
+    Byte(u8),
+    Set(ByteSet),
+    Assert(Assert),
+}
+
+impl ReParser<'_, '_> {
+    fn class_node(&self, set: ByteSet) -> Node {
+        Node::Class(if self.flags.nocase { set.case_closure() } else { set })
+    }
+
+    fn alt(&mut self) -> SrcResult<Node> {
+        let mut branches = vec![self.concat()?];
+        while self.c.peek() == Some(b'|') {
+            self.c.pos += 1;
+            branches.push(self.concat()?);
+        }
+        Ok(if branches.len() == 1 { branches.pop().unwrap_or(Node::Concat(Vec::new())) } else { Node::Alt(branches) })
+    }
+
+    fn concat(&mut self) -> SrcResult<Node> {
+        let start = self.c.pos;
+        let mut items = Vec::new();
+        while let Some(b) = self.c.peek() {
+            if b == b'|' || b == b')' {
+                break;
+            }
+            let atom_at = self.c.pos;
+            let atom = self.atom()?;
+            let node = self.quantified(atom, atom_at)?;
+            items.push(node);
+        }
+        if items.is_empty() {
+            return self.c.err(start, "empty regular expression or alternative is not supported");
+        }
+        Ok(if items.len() == 1 { items.pop().unwrap_or(Node::Concat(Vec::new())) } else { Node::Concat(items) })
+    }
+
+    fn quantified(&mut self, atom: Node, atom_at: usize) -> SrcResult<Node> {
+        let at = self.c.pos;
+        let (min, max) = match self.c.peek() {
+            Some(b'*') => {
+                self.c.pos += 1;
+                (0, None)
+            }
+            Some(b'+') => {
+                self.c.pos += 1;
+                (1, None)
+            }
+            Some(b'?') => {
+                self.c.pos += 1;
+                (0, Some(1))
+            }
+            Some(b'{') => {
+                self.c.pos += 1;
+                let lo = self.c.number()?;
+                let (min, max) = if self.c.peek() == Some(b',') {
+                    self.c.pos += 1;
+                    let hi = self.c.number()?;
+                    if lo.is_none() && hi.is_none() {
+                        return self.c.err(at, "invalid repetition '{,}'");
+                    }
+                    (lo.unwrap_or(0), hi)
+                } else {
+                    match lo {
+                        Some(n) => (n, Some(n)),
+                        None => return self.c.err(at, "unescaped '{' is not supported"),
+                    }
+                };
+                if self.c.peek() != Some(b'}') {
+                    return self.c.err(at, "invalid repetition: expected '}'");
+                }
+                self.c.pos += 1;
+                if max.is_some_and(|m| m < min) {
+                    return self.c.err(at, "invalid repetition: lower bound exceeds upper bound");
+                }
+                (min, max)
+            }
+            _ => return Ok(atom),
+        };
+        if matches!(atom, Node::Assert(_)) {
+            return self.c.err(at, "a repetition cannot apply to an assertion");
+        }
+        let greedy = if self.c.peek() == Some(b'?') {
+            self.c.pos += 1;
+            false
+        } else {
+            true
+        };
+        if matches!(self.c.peek(), Some(b'*' | b'+' | b'?' | b'{')) {
+            return self.c.err(self.c.pos, "nested repetition operators are not supported");
+        }
+        let _ = atom_at;
+        Ok(Node::Repeat { node: Box::new(atom), min, max, greedy })
+    }
+
+    fn atom(&mut self) -> SrcResult<Node> {
+        let at = self.c.pos;
+        let Some(b) = self.c.peek() else {
+            return self.c.err(at, "unexpected end of regular expression");
+        };
+        self.c.pos += 1;
+        match b {
+            b'(' => {
+                if self.c.peek() == Some(b'?') {
+                    return self.c.err(at, "'(?' groups and inline flags are not supported");
+                }
+                self.c.depth += 1;
+                if self.c.depth > MAX_NEST {
+                    return self.c.err(at, "regular expression nested too deeply");
+                }
+                let inner = self.alt()?;
+                if self.c.peek() != Some(b')') {
+                    return self.c.err(at, "unclosed '(' in regular expression");
+                }
+                self.c.pos += 1;
+                self.c.depth -= 1;
+                Ok(inner)
+            }
+            b')' => self.c.err(at, "unmatched ')' in regular expression"),
+            b'[' => self.class(at),
+            b'.' => {
+                let set = if self.flags.dot_all {
+                    ByteSet::ALL
+                } else {
+                    let mut s = ByteSet::ALL;
+                    s.0[0] &= !(1 << b'\n');
+                    s
+                };
+                Ok(Node::Class(set))
+            }
+            b'^' => Ok(Node::Assert(Assert::Start)),
+            b'$' => Ok(Node::Assert(Assert::End)),
+            b'*' | b'+' | b'?' => self.c.err(at, format!("'{}' has nothing to repeat", b as char)),
+            b'{' => self.c.err(at, "unescaped '{' is not supported"),
+            b']' | b'}' => self.c.err(at, format!("unescaped '{}' is not supported", b as char)),
+            b'\\' => match self.escape(at)? {
+                Esc::Byte(x) => Ok(self.class_node(ByteSet::single(x))),
+                Esc::Set(s) => Ok(self.class_node(s)),
+                Esc::Assert(a) => Ok(Node::Assert(a)),
+            },
+            _ => Ok(self.class_node(ByteSet::single(b))),
+        }
+    }
+
+    /// After a backslash at `at`.
+    fn escape(&mut self, at: usize) -> SrcResult<Esc> {
+        let Some(e) = self.c.peek() else {
+            return self.c.err(at, "trailing backslash in regular expression");
+        };
+        self.c.pos += 1;
+        Ok(match e {
+            b'n' => Esc::Byte(b'\n'),
+            b't' => Esc::Byte(b'\t'),
+            b'r' => Esc::Byte(b'\r'),
+            b'f' => Esc::Byte(0x0c),
+            b'a' => Esc::Byte(0x07),
+            b'x' => {
+                let hex = |o: usize| {
+                    (self.c.pos + o < self.c.end).then(|| (self.c.src[self.c.pos + o] as char).to_digit(16)).flatten()
+                };
+                match (hex(0), hex(1)) {
+                    (Some(h), Some(l)) => {
+                        self.c.pos += 2;
+                        Esc::Byte((h * 16 + l) as u8)
+                    }
+                    _ => return self.c.err(at, "invalid \\x escape: expected two hex digits"),
+                }
+            }
+            b'w' => Esc::Set(word_set()),
+            b'W' => Esc::Set(word_set().negate()),
+            b's' => Esc::Set(space_set()),
+            b'S' => Esc::Set(space_set().negate()),
+            b'd' => Esc::Set(digit_set()),
+            b'D' => Esc::Set(digit_set().negate()),
+            b'b' => Esc::Assert(Assert::Word),
+            b'B' => Esc::Assert(Assert::NotWord),
+            c if c.is_ascii_alphanumeric() => {
+                return self.c.err(at, format!("unsupported escape sequence '\\{}'", c as char));
+            }
+            c => Esc::Byte(c),
+        })
+    }
+
+    fn class(&mut self, open: usize) -> SrcResult<Node> {
+        let negated = if self.c.peek() == Some(b'^') {
+            self.c.pos += 1;
+            true
+        } else {
+            false
+        };
+        let mut set = ByteSet::EMPTY;
+        let mut first = true;
+        loop {
+            let at = self.c.pos;
+            let Some(b) = self.c.peek() else {
+                return self.c.err(open, "unterminated character class");
+            };
+            self.c.pos += 1;
+            if b == b']' && !first {
+                break;
+            }
+            first = false;
+            let lo = match b {
+                b'\\' => match self.escape(at)? {
+                    Esc::Byte(x) => x,
+                    Esc::Set(s) => {
+                        set.union(&s);
+                        continue;
+                    }
+                    Esc::Assert(_) => {
+                        return self.c.err(at, "assertions are not allowed in a character class");
+                    }
+                },
+                b'[' => {
+                    return self.c.err(at, "'[' inside a character class must be escaped");
+                }
+                x => x,
+            };
+            if self.c.peek() == Some(b'-') && self.c.peek2().is_some_and(|n| n != b']') {
+                self.c.pos += 1;
+                let hi_at = self.c.pos;
+                let hi = match self.c.peek() {
+                    Some(b'\\') => {
+                        self.c.pos += 1;
+                        match self.escape(hi_at)? {
+                            Esc::Byte(x) => x,
+                            _ => return self.c.err(hi_at, "invalid range end in character class"),
+                        }
+                    }
+                    Some(x) => {
+                        self.c.pos += 1;
+                        x
+                    }
+                    None => return self.c.err(open, "unterminated character class"),
+                };
+                if hi < lo {
+                    return self.c.err(at, "invalid range in character class");
+                }
+                set.insert_range(lo, hi);
+            } else {
+                set.insert(lo);
+            }
+        }
+        let set = if negated { set.negate() } else { set };
+        Ok(self.class_node(set))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> SrcResult<Node> {
+        parse_hex(s.as_bytes(), 0, s.len())
+    }
+
+    fn re(s: &str, nocase: bool) -> SrcResult<Node> {
+        parse_regex(s.as_bytes(), 0, s.len(), ReFlags { nocase, dot_all: false })
+    }
+
+    #[test]
+    fn hex_atoms_skip_wildcards_and_jumps() {
+        let n = hex("4D 5A ?? [2-4] 50 45 00 00").expect("parses");
+        let a = atoms(&n).expect("has atom");
+        assert_eq!(a, vec![Atom { bytes: vec![0x50, 0x45, 0, 0], back_min: 5, back_max: 7 }]);
+    }
+
+    #[test]
+    fn hex_nibbles() {
+        let n = hex("A? ?5").expect("parses");
+        let Node::Concat(items) = n else { panic!("concat expected") };
+        assert_eq!(items.len(), 2);
+        let Node::Class(a) = items[0] else { panic!() };
+        assert!(a.contains(0xA0) && a.contains(0xAF) && !a.contains(0xB0));
+        let Node::Class(b) = items[1] else { panic!() };
+        assert!(b.contains(0x05) && b.contains(0xF5) && !b.contains(0x06));
+    }
+
+    #[test]
+    fn hex_errors() {
+        for bad in ["", "4", "4G", "[1-2] 41", "41 [1-2]", "41 [2-1] 42", "41 [1-] 42", "(41", "~41", "41 ( | 42) 43"] {
+            assert!(hex(bad).is_err(), "{bad:?} should fail");
+        }
+    }
+
+    #[test]
+    fn regex_nocase_applies_after_negation() {
+        let n = re("[^a]", true).expect("parses");
+        let Node::Class(s) = n else { panic!() };
+        assert_eq!(s, ByteSet::ALL);
+    }
+
+    #[test]
+    fn regex_atoms() {
+        let n = re("foo(bar|baz)\\d+qux", false).expect("parses");
+        assert_eq!(atoms(&n).expect("atom").first().map(|a| a.bytes.clone()), Some(b"foo".to_vec()));
+        let n = re("ab|cd", false).expect("parses");
+        assert_eq!(atoms(&n).map(|v| v.len()), Some(2));
+        let n = re("[a-z]+xyz", false).expect("parses");
+        assert_eq!(atoms(&n), None);
+        let n = re("Ab", true).expect("parses");
+        assert_eq!(atoms(&n).expect("atom")[0].bytes, b"ab".to_vec());
+    }
+
+    #[test]
+    fn regex_errors() {
+        for bad in ["a**", "(?i)a", "a{2,1}", "*a", "a|", "(a", "a)", "[a", "\\q", "a{", "[z-a]", "a{99999}"] {
+            assert!(re(bad, false).is_err(), "{bad:?} should fail");
+        }
+    }
+}
