@@ -22,6 +22,12 @@ if [ "$have" != "$want" ]; then
   cargo install wasm-bindgen-cli --version "=$want" --force
 fi
 
+# cargo-fuzz for the fuzz smoke runs (the nightly toolchain is on these machines).
+if ! command -v cargo-fuzz >/dev/null 2>&1; then
+  log "installing cargo-fuzz (~3 minutes on 2 cores)"
+  cargo install cargo-fuzz --locked
+fi
+
 # Node packages (exact versions from package-lock.json).
 if [ -f package-lock.json ]; then
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

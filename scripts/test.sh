@@ -28,4 +28,11 @@ if [ -f tests/yara_diff/run.py ]; then
   .venv/bin/python tests/yara_diff/run.py --bin target/debug/ferretwatch
 fi
 
+step "fuzz smoke runs (${FUZZ_SECONDS:=20} s per target)"
+targets=$(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^ferretwatch-fuzz$')
+(cd fuzz && cargo +nightly fuzz build)
+for t in $targets; do
+  (cd fuzz && cargo +nightly fuzz run "$t" -- -max_total_time="$FUZZ_SECONDS" -rss_limit_mb=2048 2>&1 | tail -n 2)
+done
+
 step "done in $(( $(date +%s) - t0 )) s"
