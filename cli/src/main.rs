@@ -8,6 +8,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 
 mod extract;
+mod intel_cmd;
 mod reputation_cmd;
 mod scan_cmd;
 mod util;
@@ -27,6 +28,11 @@ enum Command {
     Scan(scan_cmd::ScanArgs),
     /// Extract page features from an HTML file (the JSON the engine takes).
     Features(scan_cmd::FeaturesArgs),
+    /// Threat-intel feeds.
+    Intel {
+        #[command(subcommand)]
+        command: intel_cmd::IntelCommand,
+    },
     /// Reputation lists.
     Reputation {
         #[command(subcommand)]
@@ -44,6 +50,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Scan(a) => scan_cmd::run(a),
         Command::Features(a) => scan_cmd::features(a),
+        Command::Intel { command } => intel_cmd::run(command),
         Command::Reputation { command } => reputation_cmd::run(command),
         Command::Yara { command } => yara_cmd::run(command),
     };
