@@ -10,6 +10,7 @@
 //! | `rules/*.yar` | YARA-subset content rules |
 //! | `reputation/*.txt` | indicator lists ([`ReputationList`]), one indicator a line, `#` comments; a `# source: NAME` and `# kind: host|domain|url|ip` header |
 //! | `reputation/*.fwrep` | the same, compiled to sorted fingerprints (see [`crate::reputation::FingerprintSet::from_bytes`]) |
+//! | `reputation/*.fwmm` | MetaMask's phishing configuration, compiled (see [`crate::reputation::MetaMaskList::from_bytes`]) |
 //! | `public_suffix_list.dat` | optional: a newer Public Suffix List than the embedded one |
 
 use std::collections::BTreeMap;
@@ -124,6 +125,9 @@ pub struct ReputationList {
     pub entries: Vec<String>,
     /// Precomputed fingerprints (from a compiled `.fwrep` list), sorted.
     pub fingerprints: Vec<u64>,
+    /// A MetaMask phishing configuration (from a `.fwmm` file); `entries`/`fingerprints` are
+    /// empty then.
+    pub metamask: Option<Box<crate::reputation::MetaMaskList>>,
 }
 
 /// A whole pack, parsed but not yet compiled into the engine's indices.
@@ -239,6 +243,17 @@ impl PackSource {
                 let set = crate::reputation::FingerprintSet::from_bytes(bytes)
                     .map_err(|e| PackError::Invalid { file: name.clone(), message: e.to_string() })?;
                 reputation.push(set.into_list(name));
+            } else if name.starts_with("reputation/") && name.ends_with(".fwmm") {
+                if bytes.len() > MAX_PACK_FILE_BYTES {
+                    return Err(PackError::TooLarge {
+                        file: name.clone(),
+                        size: bytes.len(),
+                        limit: MAX_PACK_FILE_BYTES,
+                    });
+                }
+                let list = crate::reputation::MetaMaskList::from_bytes(bytes)
+                    .map_err(|e| PackError::Invalid { file: name.clone(), message: e.to_string() })?;
+                reputation.push(list.into_list(name));
             }
         }
         let public_suffix_list = match files.get("public_suffix_list.dat") {
@@ -308,5 +323,5 @@ pub fn parse_reputation(file: &str, text: &str) -> Result<ReputationList, PackEr
         file: file.into(),
         message: "missing `# kind: host|domain|url|ip` header".into(),
     })?;
-    Ok(ReputationList { file: file.into(), source, kind, entries, fingerprints: Vec::new() })
+    Ok(ReputationList { file: file.into(), source, kind, entries, fingerprints: Vec::new(), metamask: None })
 }

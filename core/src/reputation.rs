@@ -1,9 +1,19 @@
 //! Offline reputation sets: hosts, registrable domains, URL prefixes and IPs from threat feeds.
 //!
 //! Each list becomes a sorted array of 64-bit XXH3 fingerprints (a "sorted hash table"): 8 bytes
-//! per indicator, binary search per lookup, false-positive rate ≈ n / 2⁶⁴ (≈ 5·10⁻¹⁴ for a
-//! million entries), far below the spec's 10⁻⁶ bloom filter, with no false negatives.
+//! per indicator, binary search per lookup, false-positive rate ≈ n / 2⁶⁴ per lookup (≈ 5·10⁻¹⁴
+//! for a million entries), far below the spec's 10⁻⁶ bloom filter, with no false negatives.
+//!
+//! Three artifacts live here:
+//!
+//! - [`FingerprintSet`] (`reputation/*.fwrep`): one feed's hosts, domains, URL prefixes or IPs;
+//! - [`MetaMaskList`] (`reputation/*.fwmm`): MetaMask's phishing configuration (blocklist,
+//!   allowlist, fuzzylist, tolerance) with the exact semantics of its `eth-phishing-detect`
+//!   detector (see [`MetaMaskList::check`]);
+//! - [`Delta`] (`*.fwdelta`): the fingerprints added to and removed from a base `.fwrep`, with
+//!   the SHA-256 of the base and of the result, so a daily update of a large list stays small.
 
+use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::xxh3_64;
 
 use crate::domain::HostInfo;
@@ -23,13 +33,10 @@ pub struct FingerprintSet {
 impl FingerprintSet {
     /// Builds the set from normalized entries.
     pub fn new(source: &str, kind: IndicatorKind, entries: &[String]) -> Self {
-        Self::from_list(&ReputationList {
-            file: String::new(),
-            source: source.to_string(),
-            kind,
-            entries: entries.to_vec(),
-            fingerprints: Vec::new(),
-        })
+        let mut hashes: Vec<u64> = entries.iter().map(|e| fingerprint(e)).collect();
+        hashes.sort_unstable();
+        hashes.dedup();
+        Self { source: source.to_string(), kind, hashes }
     }
 
     /// Builds the set from a pack list (its text entries and precomputed fingerprints).
@@ -45,6 +52,18 @@ impl FingerprintSet {
         Self { source: list.source.clone(), kind: list.kind, hashes }
     }
 
+    /// Builds the set from fingerprints (sorted and deduplicated here).
+    pub fn from_fingerprints(source: &str, kind: IndicatorKind, mut hashes: Vec<u64>) -> Self {
+        hashes.sort_unstable();
+        hashes.dedup();
+        Self { source: source.to_string(), kind, hashes }
+    }
+
+    /// The fingerprints, strictly increasing.
+    pub fn fingerprints(&self) -> &[u64] {
+        &self.hashes
+    }
+
     /// Turns the set back into a pack list (fingerprints only).
     pub fn into_list(self, file: &str) -> ReputationList {
         ReputationList {
@@ -53,6 +72,7 @@ impl FingerprintSet {
             kind: self.kind,
             entries: Vec::new(),
             fingerprints: self.hashes,
+            metamask: None,
         }
     }
 
@@ -185,6 +205,28 @@ pub enum FingerprintError {
         /// Index.
         index: usize,
     },
+    /// A length-prefixed string is longer than allowed.
+    #[error("string at byte {at} is {len} bytes, more than {max}")]
+    StringTooLong {
+        /// Offset of its length.
+        at: usize,
+        /// Its length.
+        len: usize,
+        /// The limit.
+        max: usize,
+    },
+    /// A string is not UTF-8.
+    #[error("string at byte {at} is not UTF-8")]
+    Utf8 {
+        /// Offset.
+        at: usize,
+    },
+    /// Bytes follow the last section.
+    #[error("unexpected bytes after the end, from byte {at}")]
+    Trailing {
+        /// Offset.
+        at: usize,
+    },
 }
 
 /// The fingerprint of a normalized indicator (same on every platform).
@@ -196,17 +238,32 @@ pub fn fingerprint(indicator: &str) -> u64 {
 #[derive(Debug, Clone, Default)]
 pub struct Reputation {
     sets: Vec<FingerprintSet>,
+    metamask: Vec<MetaMaskList>,
 }
 
+/// Confidence of a MetaMask fuzzylist (lookalike) match: with the default `reputation_hit`
+/// weight of 70 it scores 42, yellow on its own and red together with any other signal. A
+/// blocklist hit has confidence 1.0.
+pub const METAMASK_FUZZY_CONFIDENCE: f64 = 0.6;
+
 impl Reputation {
-    /// Compiles the pack's lists.
+    /// Compiles the pack's lists (fingerprint lists and MetaMask lists).
     pub fn new(lists: &[ReputationList]) -> Self {
-        Self { sets: lists.iter().map(FingerprintSet::from_list).collect() }
+        let mut sets = Vec::new();
+        let mut metamask = Vec::new();
+        for list in lists {
+            match &list.metamask {
+                Some(m) => metamask.push(m.as_ref().clone()),
+                None => sets.push(FingerprintSet::from_list(list)),
+            }
+        }
+        Self { sets, metamask }
     }
 
-    /// Total indicators.
+    /// Total indicators (a MetaMask list counts its blocklist and fuzzylist entries).
     pub fn len(&self) -> usize {
-        self.sets.iter().map(FingerprintSet::len).sum()
+        self.sets.iter().map(FingerprintSet::len).sum::<usize>()
+            + self.metamask.iter().map(MetaMaskList::len).sum::<usize>()
     }
 
     /// True when there are no indicators.
@@ -214,17 +271,34 @@ impl Reputation {
         self.len() == 0
     }
 
+    /// The MetaMask lists of the pack.
+    pub fn metamask_lists(&self) -> &[MetaMaskList] {
+        &self.metamask
+    }
+
     /// Looks a page up: its host and every parent host (a listed host covers its subdomains),
-    /// its registrable domain, its URL prefixes at each `/`, and its IP. One finding per
-    /// matching source.
+    /// its registrable domain, its URL prefixes at each `/` (with the port when it is not the
+    /// scheme's default, and the exact URL with its query), and its IP; then the MetaMask lists
+    /// with MetaMask's own semantics. One finding per matching source, naming the `source`:
+    ///
+    /// - a fingerprint-list hit or a MetaMask blocklist hit: `reputation_hit`, confidence 1.0;
+    /// - a MetaMask fuzzylist match: `reputation_hit`, confidence [`METAMASK_FUZZY_CONFIDENCE`],
+    ///   `target` = the fuzzylist entry it resembles.
+    ///
+    /// A MetaMask allowlist entry silences only its own list (not the other feeds).
     pub fn check(&self, host: &HostInfo, url: &url::Url) -> Vec<Finding> {
         let mut out = Vec::new();
+        let mut url_keys: Option<Vec<String>> = None;
         for set in &self.sets {
             let hit: Option<String> = match set.kind {
                 IndicatorKind::Ip => (host.is_ip && set.contains(&host.ascii)).then(|| host.ascii.clone()),
                 IndicatorKind::Domain => set.contains(&host.registrable).then(|| host.registrable.clone()),
                 IndicatorKind::Host => parent_hosts(&host.ascii).find(|h| set.contains(h)).map(str::to_string),
-                IndicatorKind::Url => url_prefixes(&host.ascii, url.path()).into_iter().find(|p| set.contains(p)),
+                IndicatorKind::Url => url_keys
+                    .get_or_insert_with(|| page_url_keys(&host.ascii, url))
+                    .iter()
+                    .find(|p| set.contains(p))
+                    .cloned(),
             };
             if let Some(indicator) = hit {
                 let what = match set.kind {
@@ -243,7 +317,673 @@ impl Reputation {
                 );
             }
         }
+        for list in &self.metamask {
+            match list.check(&host.ascii) {
+                MetaMaskMatch::Blocklist { entry } => out.push(
+                    Finding::new(
+                        "reputation_hit",
+                        1.0,
+                        format!("The host {} is on MetaMask's phishing blocklist (listed as {entry}).", host.ascii),
+                    )
+                    .with_source(list.source.clone()),
+                ),
+                MetaMaskMatch::Fuzzy { entry, distance } => out.push(
+                    Finding::new(
+                        "reputation_hit",
+                        METAMASK_FUZZY_CONFIDENCE,
+                        format!(
+                            "The address {} is {distance} letter{} away from {entry}, a crypto site that phishers \
+                             imitate (MetaMask's lookalike list).",
+                            host.ascii,
+                            if distance == 1 { "" } else { "s" }
+                        ),
+                    )
+                    .with_source(list.source.clone())
+                    .with_target(entry),
+                ),
+                MetaMaskMatch::Allowlist { .. } | MetaMaskMatch::None => {}
+            }
+        }
         out
+    }
+}
+
+/// The URL-kind lookup keys of a page, most specific first: the exact `host[:port]/path?query`
+/// when there is a query, then [`url_prefixes`] of `host[:port]` and the path. The port is kept
+/// only when it is not the scheme's default (the URL parser drops default ports).
+pub fn page_url_keys(host_ascii: &str, url: &url::Url) -> Vec<String> {
+    let authority = match url.port() {
+        Some(p) => format!("{host_ascii}:{p}"),
+        None => host_ascii.to_string(),
+    };
+    let mut keys = url_prefixes(&authority, url.path());
+    if let Some(q) = url.query().filter(|q| !q.is_empty()) {
+        let exact = format!("{}?{q}", keys[0]);
+        keys.insert(0, exact);
+    }
+    keys
+}
+
+/// The normalized URL indicator of a parsed URL, as [`page_url_keys`] looks it up:
+/// `host[:port]/path` with repeated slashes collapsed, the host lowercase ASCII without trailing
+/// dots, no scheme, no user info, no fragment; `?query` is appended only when `keep_query`.
+/// `None` when the URL has no host.
+pub fn url_indicator(url: &url::Url, keep_query: bool) -> Option<String> {
+    let host = url.host_str()?.trim_end_matches('.').to_ascii_lowercase();
+    if host.is_empty() {
+        return None;
+    }
+    let authority = match url.port() {
+        Some(p) => format!("{host}:{p}"),
+        None => host,
+    };
+    let mut key = url_prefixes(&authority, url.path()).swap_remove(0);
+    if keep_query && let Some(q) = url.query().filter(|q| !q.is_empty()) {
+        key.push('?');
+        key.push_str(q);
+    }
+    Some(key)
+}
+
+// ---------------------------------------------------------------------------------------------
+// MetaMask's phishing configuration
+// ---------------------------------------------------------------------------------------------
+
+/// MetaMask's phishing configuration (`eth-phishing-detect`'s `config.json`), compiled.
+///
+/// [`MetaMaskList::check`] gives the same verdict as the package's `PhishingDetector.check`:
+/// the allowlist wins over everything, then the blocklist (an entry covers its subdomains), then
+/// the fuzzylist (Levenshtein distance ≤ `tolerance` between the checked domain without its last
+/// label and with its first `www.` removed, and each entry without its last label).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaMaskList {
+    /// Feed name shown in findings (`metamask`).
+    pub source: String,
+    /// The configuration's `version`.
+    pub version: String,
+    /// Largest edit distance that counts as a fuzzylist match (0 disables fuzzy matching).
+    pub tolerance: u32,
+    block: Vec<u64>,
+    allow: Vec<u64>,
+    fuzzy: Vec<String>,
+    fuzzy_forms: Vec<String>,
+}
+
+/// What [`MetaMaskList::check`] found, named as the detector's `type`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetaMaskMatch {
+    /// Nothing matched (`all`): not blocked.
+    None,
+    /// The domain or a parent is allowlisted (`whitelist`): not blocked.
+    Allowlist {
+        /// The allowlisted domain (the checked domain or a parent of it).
+        entry: String,
+    },
+    /// The domain or a parent is blocklisted (`blacklist`): blocked.
+    Blocklist {
+        /// The blocklisted domain (the checked domain or a parent of it).
+        entry: String,
+    },
+    /// The domain is within the tolerance of a fuzzylist entry (`fuzzy`): blocked.
+    Fuzzy {
+        /// The first fuzzylist entry (in configuration order) within the tolerance.
+        entry: String,
+        /// Its edit distance.
+        distance: u32,
+    },
+}
+
+impl MetaMaskMatch {
+    /// The detector's `result`: true when blocked.
+    pub fn blocked(&self) -> bool {
+        matches!(self, MetaMaskMatch::Blocklist { .. } | MetaMaskMatch::Fuzzy { .. })
+    }
+
+    /// The detector's legacy `type`: `all`, `whitelist`, `blacklist` or `fuzzy`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            MetaMaskMatch::None => "all",
+            MetaMaskMatch::Allowlist { .. } => "whitelist",
+            MetaMaskMatch::Blocklist { .. } => "blacklist",
+            MetaMaskMatch::Fuzzy { .. } => "fuzzy",
+        }
+    }
+}
+
+const MM_MAGIC: &[u8; 6] = b"FWMMK\x01";
+/// Longest fuzzylist entry or version string accepted in a compiled MetaMask list.
+const MM_MAX_STRING: usize = 1024;
+
+fn fuzzy_form(domain: &str) -> &str {
+    domain.rsplit_once('.').map_or("", |(rest, _)| rest)
+}
+
+impl MetaMaskList {
+    /// Compiles a configuration whose entries are already normalized (see `intel::metamask`).
+    /// Fuzzylist order is kept (the first entry within the tolerance is reported); duplicates
+    /// are dropped.
+    pub fn new(
+        source: &str,
+        version: &str,
+        tolerance: u32,
+        blocklist: &[String],
+        allowlist: &[String],
+        fuzzylist: &[String],
+    ) -> Self {
+        let set = |v: &[String]| {
+            let mut h: Vec<u64> = v.iter().map(|e| fingerprint(e)).collect();
+            h.sort_unstable();
+            h.dedup();
+            h
+        };
+        let mut fuzzy: Vec<String> = Vec::with_capacity(fuzzylist.len());
+        for f in fuzzylist {
+            if !fuzzy.contains(f) {
+                fuzzy.push(f.clone());
+            }
+        }
+        Self::from_parts(source.to_string(), version.to_string(), tolerance, set(blocklist), set(allowlist), fuzzy)
+    }
+
+    fn from_parts(
+        source: String,
+        version: String,
+        tolerance: u32,
+        block: Vec<u64>,
+        allow: Vec<u64>,
+        fuzzy: Vec<String>,
+    ) -> Self {
+        let fuzzy_forms = fuzzy.iter().map(|f| fuzzy_form(f).to_string()).collect();
+        Self { source, version, tolerance, block, allow, fuzzy, fuzzy_forms }
+    }
+
+    /// Checks a domain (a host name as the browser gives it: lowercase ASCII) with the
+    /// detector's semantics, step by step:
+    ///
+    /// 1. one trailing `.` is removed;
+    /// 2. if the domain or any parent (label-aligned suffix, down to the last label) is on the
+    ///    allowlist → [`MetaMaskMatch::Allowlist`];
+    /// 3. if the domain or any parent is on the blocklist → [`MetaMaskMatch::Blocklist`];
+    /// 4. if `tolerance > 0`: the domain without its last label, with the first occurrence of
+    ///    `www.` removed, is compared with each fuzzylist entry without its last label; the first
+    ///    entry at Levenshtein distance ≤ `tolerance` (counted in UTF-16 code units, as
+    ///    `fast-levenshtein` does) → [`MetaMaskMatch::Fuzzy`];
+    /// 5. otherwise [`MetaMaskMatch::None`].
+    pub fn check(&self, domain: &str) -> MetaMaskMatch {
+        let fqdn = domain.strip_suffix('.').unwrap_or(domain);
+        if let Some(entry) = parent_hosts(fqdn).find(|h| self.allow.binary_search(&fingerprint(h)).is_ok()) {
+            return MetaMaskMatch::Allowlist { entry: entry.to_string() };
+        }
+        if let Some(entry) = parent_hosts(fqdn).find(|h| self.block.binary_search(&fingerprint(h)).is_ok()) {
+            return MetaMaskMatch::Blocklist { entry: entry.to_string() };
+        }
+        if self.tolerance > 0 {
+            let form = fuzzy_form(fqdn).replacen("www.", "", 1);
+            let max = self.tolerance as usize;
+            for (entry, target) in self.fuzzy.iter().zip(&self.fuzzy_forms) {
+                let d = if form.is_ascii() && target.is_ascii() {
+                    levenshtein_within(form.as_bytes(), target.as_bytes(), max)
+                } else {
+                    let a: Vec<u16> = form.encode_utf16().collect();
+                    let b: Vec<u16> = target.encode_utf16().collect();
+                    levenshtein_within(&a, &b, max)
+                };
+                if let Some(distance) = d {
+                    return MetaMaskMatch::Fuzzy { entry: entry.clone(), distance: distance as u32 };
+                }
+            }
+        }
+        MetaMaskMatch::None
+    }
+
+    /// Blocklist and fuzzylist entries.
+    pub fn len(&self) -> usize {
+        self.block.len() + self.fuzzy.len()
+    }
+
+    /// True when the list blocks nothing.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of distinct blocklist entries.
+    pub fn blocklist_len(&self) -> usize {
+        self.block.len()
+    }
+
+    /// Number of distinct allowlist entries.
+    pub fn allowlist_len(&self) -> usize {
+        self.allow.len()
+    }
+
+    /// The fuzzylist, in configuration order.
+    pub fn fuzzylist(&self) -> &[String] {
+        &self.fuzzy
+    }
+
+    /// Wraps the list as a pack list (the engine's [`Reputation::new`] recognizes it).
+    pub fn into_list(self, file: &str) -> ReputationList {
+        ReputationList {
+            file: file.to_string(),
+            source: self.source.clone(),
+            kind: IndicatorKind::Host,
+            entries: Vec::new(),
+            fingerprints: Vec::new(),
+            metamask: Some(Box::new(self)),
+        }
+    }
+
+    /// Serializes the list in the compiled `.fwmm` format (all integers little-endian):
+    ///
+    /// | bytes | what |
+    /// |---|---|
+    /// | 6 | magic `FWMMK` followed by format version `0x01` |
+    /// | 2 + n | source name: length (u16, ≤ 256), UTF-8 bytes |
+    /// | 2 + n | configuration version: length (u16, ≤ 1024), UTF-8 bytes |
+    /// | 4 | tolerance (u32) |
+    /// | 4 + 8·b | blocklist: count, then XXH3-64 fingerprints strictly increasing |
+    /// | 4 + 8·a | allowlist: count, then fingerprints strictly increasing |
+    /// | 4 + Σ(2 + n) | fuzzylist: count, then each entry as length (u16, ≤ 1024) + UTF-8, in order |
+    ///
+    /// Nothing may follow the fuzzylist.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(32 + 8 * (self.block.len() + self.allow.len()) + 32 * self.fuzzy.len());
+        out.extend_from_slice(MM_MAGIC);
+        put_str(&mut out, &self.source, 256);
+        put_str(&mut out, &self.version, MM_MAX_STRING);
+        out.extend_from_slice(&self.tolerance.to_le_bytes());
+        put_hashes(&mut out, &self.block);
+        put_hashes(&mut out, &self.allow);
+        out.extend_from_slice(&(self.fuzzy.len() as u32).to_le_bytes());
+        for f in &self.fuzzy {
+            put_str(&mut out, f, MM_MAX_STRING);
+        }
+        out
+    }
+
+    /// Parses the compiled `.fwmm` format (see [`MetaMaskList::to_bytes`]).
+    ///
+    /// # Errors
+    /// [`FingerprintError`] saying what is wrong and at which byte.
+    pub fn from_bytes(b: &[u8]) -> Result<Self, FingerprintError> {
+        if b.len() < MM_MAGIC.len() || &b[..MM_MAGIC.len()] != MM_MAGIC {
+            return Err(FingerprintError::Magic);
+        }
+        let mut r = Reader { b, at: MM_MAGIC.len() };
+        let source = r.string(256)?;
+        let version = r.string(MM_MAX_STRING)?;
+        let tolerance = r.u32()?;
+        let block = r.hashes()?;
+        let allow = r.hashes()?;
+        let n = r.u32()? as usize;
+        // Each entry takes at least 2 bytes: a count larger than the rest is a lie.
+        if n > (b.len() - r.at) / 2 {
+            return Err(FingerprintError::Truncated { at: r.at });
+        }
+        let mut fuzzy = Vec::with_capacity(n);
+        for _ in 0..n {
+            fuzzy.push(r.string(MM_MAX_STRING)?);
+        }
+        if r.at != b.len() {
+            return Err(FingerprintError::Trailing { at: r.at });
+        }
+        Ok(Self::from_parts(source, version, tolerance, block, allow, fuzzy))
+    }
+}
+
+/// Levenshtein distance between `a` and `b` when it is at most `max`, else `None`. Stops as soon
+/// as a whole row exceeds `max` (row minima never decrease), so a long input costs
+/// O(max · len) at worst after the length check.
+pub fn levenshtein_within<T: Eq>(a: &[T], b: &[T], max: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > max {
+        return None;
+    }
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    let mut cur = vec![0usize; b.len() + 1];
+    for (i, x) in a.iter().enumerate() {
+        cur[0] = i + 1;
+        let mut row_min = cur[0];
+        for (j, y) in b.iter().enumerate() {
+            let cost = usize::from(x != y);
+            let v = (prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > max {
+            return None;
+        }
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    let d = prev[b.len()];
+    (d <= max).then_some(d)
+}
+
+fn put_str(out: &mut Vec<u8>, s: &str, max: usize) {
+    let mut end = s.len().min(max);
+    while !s.is_char_boundary(end) {
+        end -= 1;
+    }
+    out.extend_from_slice(&(end as u16).to_le_bytes());
+    out.extend_from_slice(&s.as_bytes()[..end]);
+}
+
+fn put_hashes(out: &mut Vec<u8>, h: &[u64]) {
+    out.extend_from_slice(&(h.len() as u32).to_le_bytes());
+    for x in h {
+        out.extend_from_slice(&x.to_le_bytes());
+    }
+}
+
+/// A bounds-checked little-endian reader over a compiled artifact.
+struct Reader<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl Reader<'_> {
+    fn take(&mut self, n: usize) -> Result<&[u8], FingerprintError> {
+        let s = self.b.get(self.at..self.at.saturating_add(n)).ok_or(FingerprintError::Truncated { at: self.at })?;
+        self.at += n;
+        Ok(s)
+    }
+
+    fn u16(&mut self) -> Result<u16, FingerprintError> {
+        let s = self.take(2)?;
+        Ok(u16::from_le_bytes([s[0], s[1]]))
+    }
+
+    fn u32(&mut self) -> Result<u32, FingerprintError> {
+        let s = self.take(4)?;
+        Ok(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
+    }
+
+    fn string(&mut self, max: usize) -> Result<String, FingerprintError> {
+        let at = self.at;
+        let n = self.u16()? as usize;
+        if n > max {
+            return Err(FingerprintError::StringTooLong { at, len: n, max });
+        }
+        let s = self.take(n)?;
+        std::str::from_utf8(s).map(str::to_string).map_err(|_| FingerprintError::Utf8 { at: at + 2 })
+    }
+
+    fn hash(&mut self) -> Result<[u8; 32], FingerprintError> {
+        let mut h = [0u8; 32];
+        h.copy_from_slice(self.take(32)?);
+        Ok(h)
+    }
+
+    fn hashes(&mut self) -> Result<Vec<u64>, FingerprintError> {
+        let n = self.u32()? as usize;
+        let left = self.b.len().saturating_sub(self.at);
+        let body = self
+            .take(n.saturating_mul(8))
+            .map_err(|_| FingerprintError::Length { expected: n.saturating_mul(8), found: left })?;
+        sorted_hashes(body)
+    }
+}
+
+fn sorted_hashes(body: &[u8]) -> Result<Vec<u64>, FingerprintError> {
+    let mut hashes = Vec::with_capacity(body.len() / 8);
+    let mut prev: Option<u64> = None;
+    for (i, chunk) in body.chunks_exact(8).enumerate() {
+        let mut a = [0u8; 8];
+        a.copy_from_slice(chunk);
+        let h = u64::from_le_bytes(a);
+        if prev.is_some_and(|p| p >= h) {
+            return Err(FingerprintError::Unsorted { index: i });
+        }
+        prev = Some(h);
+        hashes.push(h);
+    }
+    Ok(hashes)
+}
+
+fn kind_byte(kind: IndicatorKind) -> u8 {
+    match kind {
+        IndicatorKind::Host => 0,
+        IndicatorKind::Domain => 1,
+        IndicatorKind::Url => 2,
+        IndicatorKind::Ip => 3,
+    }
+}
+
+fn kind_from_byte(k: u8) -> Result<IndicatorKind, FingerprintError> {
+    Ok(match k {
+        0 => IndicatorKind::Host,
+        1 => IndicatorKind::Domain,
+        2 => IndicatorKind::Url,
+        3 => IndicatorKind::Ip,
+        k => return Err(FingerprintError::Kind(k)),
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// Deltas
+// ---------------------------------------------------------------------------------------------
+
+/// SHA-256 of some bytes.
+pub fn sha256(bytes: &[u8]) -> [u8; 32] {
+    let d = Sha256::digest(bytes);
+    let mut out = [0u8; 32];
+    out.copy_from_slice(d.as_slice());
+    out
+}
+
+/// Lowercase hex of a hash.
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+const DELTA_MAGIC: &[u8; 6] = b"FWDLT\x01";
+
+/// An update of a compiled list: the fingerprints to remove from and add to a base `.fwrep`,
+/// checked against the SHA-256 of the base file and of the resulting file.
+///
+/// With 8 bytes per changed fingerprint, a 1,000,000-host list with 1 % churn (10,000 removed,
+/// 10,000 added) gives a 160 KB delta instead of an 8 MB list.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Delta {
+    /// Feed name of the result.
+    pub source: String,
+    /// Indicator kind (the same for base and result).
+    pub kind: IndicatorKind,
+    /// SHA-256 of the base `.fwrep` file.
+    pub base_sha256: [u8; 32],
+    /// SHA-256 of the resulting `.fwrep` file.
+    pub result_sha256: [u8; 32],
+    /// Number of fingerprints in the result.
+    pub result_len: u32,
+    /// Fingerprints to remove (each must be in the base), strictly increasing.
+    pub removes: Vec<u64>,
+    /// Fingerprints to add (none may be in the base), strictly increasing.
+    pub adds: Vec<u64>,
+}
+
+/// A delta could not be read or applied.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum DeltaError {
+    /// The delta file itself is malformed.
+    #[error("delta is malformed: {0}")]
+    Format(FingerprintError),
+    /// The base file is not a compiled list.
+    #[error("base list is malformed: {0}")]
+    Base(FingerprintError),
+    /// The base is not the version the delta was made against.
+    #[error("delta was made against base {expected}, but this base is {found}")]
+    WrongBase {
+        /// SHA-256 the delta expects (hex).
+        expected: String,
+        /// SHA-256 of the given base (hex).
+        found: String,
+    },
+    /// The base holds a different kind of indicator.
+    #[error("delta is for {expected:?} indicators, the base holds {found:?}")]
+    Kind {
+        /// Kind in the delta.
+        expected: IndicatorKind,
+        /// Kind of the base.
+        found: IndicatorKind,
+    },
+    /// A fingerprint to remove is not in the base.
+    #[error("fingerprint {0:016x} to remove is not in the base")]
+    RemoveMissing(u64),
+    /// A fingerprint to add is already in the base.
+    #[error("fingerprint {0:016x} to add is already in the base")]
+    AddPresent(u64),
+    /// The result does not hash to what the delta promises.
+    #[error("result hashes to {found}, the delta promises {expected}")]
+    WrongResult {
+        /// SHA-256 the delta promises (hex).
+        expected: String,
+        /// SHA-256 of the computed result (hex).
+        found: String,
+    },
+}
+
+impl Delta {
+    /// The delta that turns `base` into `new` (the result takes `new`'s source name).
+    pub fn between(base: &FingerprintSet, new: &FingerprintSet) -> Self {
+        let (mut removes, mut adds) = (Vec::new(), Vec::new());
+        let (a, b) = (&base.hashes, &new.hashes);
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() || j < b.len() {
+            match (a.get(i), b.get(j)) {
+                (Some(x), Some(y)) if x == y => {
+                    i += 1;
+                    j += 1;
+                }
+                (Some(x), Some(y)) if x < y => {
+                    removes.push(*x);
+                    i += 1;
+                }
+                (Some(x), None) => {
+                    removes.push(*x);
+                    i += 1;
+                }
+                (_, Some(y)) => {
+                    adds.push(*y);
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        Self {
+            source: new.source.clone(),
+            kind: new.kind,
+            base_sha256: sha256(&base.to_bytes()),
+            result_sha256: sha256(&new.to_bytes()),
+            result_len: new.hashes.len() as u32,
+            removes,
+            adds,
+        }
+    }
+
+    /// Serializes the delta (`.fwdelta`, integers little-endian):
+    ///
+    /// | bytes | what |
+    /// |---|---|
+    /// | 6 | magic `FWDLT` followed by format version `0x01` |
+    /// | 1 | kind: 0 host, 1 domain, 2 url, 3 ip |
+    /// | 2 + n | source name of the result: length (u16, ≤ 256), UTF-8 |
+    /// | 32 | SHA-256 of the base `.fwrep` file |
+    /// | 32 | SHA-256 of the resulting `.fwrep` file |
+    /// | 4 | number of fingerprints in the result (u32) |
+    /// | 4 + 8·r | removals: count, fingerprints strictly increasing |
+    /// | 4 + 8·a | additions: count, fingerprints strictly increasing |
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(90 + self.source.len() + 8 * (self.removes.len() + self.adds.len()));
+        out.extend_from_slice(DELTA_MAGIC);
+        out.push(kind_byte(self.kind));
+        put_str(&mut out, &self.source, 256);
+        out.extend_from_slice(&self.base_sha256);
+        out.extend_from_slice(&self.result_sha256);
+        out.extend_from_slice(&self.result_len.to_le_bytes());
+        put_hashes(&mut out, &self.removes);
+        put_hashes(&mut out, &self.adds);
+        out
+    }
+
+    /// Parses a `.fwdelta` file (see [`Delta::to_bytes`]).
+    ///
+    /// # Errors
+    /// [`FingerprintError`] saying what is wrong and at which byte.
+    pub fn from_bytes(b: &[u8]) -> Result<Self, FingerprintError> {
+        if b.len() < DELTA_MAGIC.len() + 1 || &b[..DELTA_MAGIC.len()] != DELTA_MAGIC {
+            return Err(FingerprintError::Magic);
+        }
+        let kind = kind_from_byte(b[6])?;
+        let mut r = Reader { b, at: 7 };
+        let source = r.string(256)?;
+        let base_sha256 = r.hash()?;
+        let result_sha256 = r.hash()?;
+        let result_len = r.u32()?;
+        let removes = r.hashes()?;
+        let adds = r.hashes()?;
+        if r.at != b.len() {
+            return Err(FingerprintError::Trailing { at: r.at });
+        }
+        Ok(Self { source, kind, base_sha256, result_sha256, result_len, removes, adds })
+    }
+
+    /// Applies the delta to a base `.fwrep` file and returns the resulting list, after checking
+    /// the base's hash, that every removal is present and no addition is, and the result's hash.
+    ///
+    /// # Errors
+    /// [`DeltaError`], one variant per way the update is refused.
+    pub fn apply(&self, base_bytes: &[u8]) -> Result<FingerprintSet, DeltaError> {
+        let found = sha256(base_bytes);
+        if found != self.base_sha256 {
+            return Err(DeltaError::WrongBase { expected: hex(&self.base_sha256), found: hex(&found) });
+        }
+        let base = FingerprintSet::from_bytes(base_bytes).map_err(DeltaError::Base)?;
+        if base.kind != self.kind {
+            return Err(DeltaError::Kind { expected: self.kind, found: base.kind });
+        }
+        let mut kept = Vec::with_capacity(base.hashes.len());
+        let mut rm = self.removes.iter().peekable();
+        for h in &base.hashes {
+            match rm.peek() {
+                Some(&&r) if r == *h => {
+                    rm.next();
+                }
+                Some(&&r) if r < *h => return Err(DeltaError::RemoveMissing(r)),
+                _ => kept.push(*h),
+            }
+        }
+        if let Some(&r) = rm.next() {
+            return Err(DeltaError::RemoveMissing(r));
+        }
+        let mut hashes = Vec::with_capacity(kept.len() + self.adds.len());
+        let (mut i, mut j) = (0, 0);
+        while i < kept.len() || j < self.adds.len() {
+            match (kept.get(i), self.adds.get(j)) {
+                (Some(x), Some(y)) if x == y => return Err(DeltaError::AddPresent(*y)),
+                (Some(x), Some(y)) if x < y => {
+                    hashes.push(*x);
+                    i += 1;
+                }
+                (Some(x), None) => {
+                    hashes.push(*x);
+                    i += 1;
+                }
+                (_, Some(y)) => {
+                    // An addition equal to a removed fingerprint was in the base.
+                    if base.hashes.binary_search(y).is_ok() {
+                        return Err(DeltaError::AddPresent(*y));
+                    }
+                    hashes.push(*y);
+                    j += 1;
+                }
+                (None, None) => break,
+            }
+        }
+        let result = FingerprintSet { source: self.source.clone(), kind: self.kind, hashes };
+        let found = sha256(&result.to_bytes());
+        if found != self.result_sha256 || result.hashes.len() != self.result_len as usize {
+            return Err(DeltaError::WrongResult { expected: hex(&self.result_sha256), found: hex(&found) });
+        }
+        Ok(result)
     }
 }
 
