@@ -1,0 +1,250 @@
+//! The labelled corpus (tests/corpus/, see its README): every page gets its expected level and at
+//! least the signals its entry lists, and popular legitimate sites are never red (the
+//! false-positive gate). A second test keeps the corpus itself honest (size, balance, signal
+//! coverage, files).
+//!
+//! Run: `cargo test -p ferretwatch-cli --test corpus`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use serde_json::Value;
+
+/// Largest page the corpus may hold.
+const MAX_PAGE_BYTES: u64 = 300 * 1024;
+
+/// Signals no corpus page has to exercise (pHash reference logos are not part of the corpus).
+const NOT_COVERED: &[&str] = &["brand_asset_mismatch"];
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().expect("cli/ has a parent").to_path_buf()
+}
+
+fn index_path() -> PathBuf {
+    repo().join("tests/corpus/index.json")
+}
+
+/// One corpus entry, read from index.json.
+struct Entry {
+    id: String,
+    url: String,
+    html: String,
+    expected: String,
+    signals: Vec<String>,
+    popular: bool,
+}
+
+impl Entry {
+    fn is_phishing(&self) -> bool {
+        !self.popular && matches!(self.expected.as_str(), "red" | "yellow")
+    }
+}
+
+fn entries() -> Vec<Entry> {
+    let path = index_path();
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    let v: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()));
+    let list = v.as_array().expect("index.json is a JSON array");
+    list.iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let s = |k: &str| {
+                e.get(k)
+                    .and_then(Value::as_str)
+                    .unwrap_or_else(|| panic!("entry #{i} has no string `{k}`: {e}"))
+                    .to_string()
+            };
+            let signals = e
+                .get("signals")
+                .and_then(Value::as_array)
+                .unwrap_or_else(|| panic!("entry #{i} has no `signals` array"))
+                .iter()
+                .map(|x| x.as_str().expect("signal ids are strings").to_string())
+                .collect();
+            if let Some(h) = e.get("first_seen_hours_ago") {
+                assert!(
+                    h.as_f64().is_some_and(|h| h >= 0.0),
+                    "entry #{i}: first_seen_hours_ago must be a non-negative number"
+                );
+            }
+            Entry {
+                id: s("id"),
+                url: s("url"),
+                html: s("html"),
+                expected: s("expected"),
+                signals,
+                popular: e.get("popular").and_then(Value::as_bool).unwrap_or(false),
+            }
+        })
+        .collect()
+}
+
+fn pack_signals() -> BTreeSet<String> {
+    let path = repo().join("packs/default/pack.json");
+    let v: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("pack.json")).expect("pack.json is JSON");
+    v["weights"].as_object().expect("pack.json has weights").keys().cloned().collect()
+}
+
+#[test]
+fn corpus_is_large_balanced_and_covers_every_signal() {
+    let entries = entries();
+    let known = pack_signals();
+    let dir = index_path().parent().unwrap().to_path_buf();
+    let mut problems = Vec::new();
+
+    let mut ids = BTreeSet::new();
+    let mut covered = BTreeSet::new();
+    for e in &entries {
+        if !ids.insert(e.id.as_str()) {
+            problems.push(format!("{}: duplicate id", e.id));
+        }
+        if !matches!(e.expected.as_str(), "green" | "yellow" | "red") {
+            problems.push(format!("{}: expected `{}` is not green/yellow/red", e.id, e.expected));
+        }
+        if e.popular && e.expected != "green" {
+            problems.push(format!("{}: popular sites must be expected green, not {}", e.id, e.expected));
+        }
+        if !(e.url.starts_with("https://") || e.url.starts_with("http://")) {
+            problems.push(format!("{}: url `{}` is not http(s)", e.id, e.url));
+        }
+        for s in &e.signals {
+            if !known.contains(s) {
+                problems.push(format!("{}: signal `{s}` is not weighted in packs/default/pack.json", e.id));
+            }
+            covered.insert(s.clone());
+        }
+        let page = dir.join(&e.html);
+        match std::fs::metadata(&page) {
+            Ok(m) if m.len() >= MAX_PAGE_BYTES => {
+                problems.push(format!("{}: {} is {} bytes (limit {MAX_PAGE_BYTES})", e.id, e.html, m.len()))
+            }
+            Ok(m) if m.len() == 0 => problems.push(format!("{}: {} is empty", e.id, e.html)),
+            Ok(_) => {}
+            Err(err) => problems.push(format!("{}: cannot read {}: {err}", e.id, e.html)),
+        }
+    }
+    for s in &known {
+        if !covered.contains(s) && !NOT_COVERED.contains(&s.as_str()) {
+            problems.push(format!("signal `{s}` is listed by no corpus entry"));
+        }
+    }
+    let phishing = entries.iter().filter(|e| e.is_phishing()).count();
+    let benign = entries.len() - phishing;
+    let popular = entries.iter().filter(|e| e.popular).count();
+    if entries.len() < 80 {
+        problems.push(format!("{} entries, want at least 80", entries.len()));
+    }
+    if phishing < 40 {
+        problems.push(format!("{phishing} phishing entries, want at least 40"));
+    }
+    if benign < 40 {
+        problems.push(format!("{benign} benign entries, want at least 40"));
+    }
+    if popular < 20 {
+        problems.push(format!("{popular} popular entries, want at least 20"));
+    }
+    assert!(problems.is_empty(), "corpus hygiene problems:\n  {}", problems.join("\n  "));
+}
+
+/// What `ferretwatch scan --json` said about one page.
+struct Got {
+    level: String,
+    score: u64,
+    signals: BTreeSet<String>,
+    error: Option<String>,
+}
+
+fn scan_corpus() -> BTreeMap<String, Got> {
+    let out = Command::new(env!("CARGO_BIN_EXE_ferretwatch"))
+        .arg("scan")
+        .arg("--corpus")
+        .arg(index_path())
+        .arg("--json")
+        .output()
+        .expect("run ferretwatch");
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stdout.trim().is_empty(),
+        "`ferretwatch scan --corpus` printed nothing (exit {:?}); stderr:\n{stderr}",
+        out.status.code()
+    );
+    let mut got = BTreeMap::new();
+    let mut order = Vec::new();
+    for line in stdout.lines().filter(|l| !l.trim().is_empty()) {
+        let v: Value =
+            serde_json::from_str(line).unwrap_or_else(|e| panic!("scan printed a line that is not JSON ({e}): {line}"));
+        let id = v["id"].as_str().unwrap_or_else(|| panic!("corpus output line without `id`: {line}")).to_string();
+        let signals = v["findings"]
+            .as_array()
+            .map(|f| f.iter().filter_map(|x| x["signal"].as_str().map(str::to_string)).collect())
+            .unwrap_or_default();
+        order.push(id.clone());
+        got.insert(
+            id,
+            Got {
+                level: v["level"].as_str().unwrap_or("?").to_string(),
+                score: v["score"].as_u64().unwrap_or(0),
+                signals,
+                error: v["error"].as_str().map(str::to_string),
+            },
+        );
+    }
+    let want: Vec<String> = entries().into_iter().map(|e| e.id).collect();
+    assert_eq!(order, want, "scan --corpus must print one line per entry, in index order");
+    got
+}
+
+#[test]
+fn every_page_gets_its_expected_level_and_signals() {
+    let entries = entries();
+    let got = scan_corpus();
+    let mut rows = Vec::new();
+    let mut popular_red = Vec::new();
+    for e in &entries {
+        let g = &got[&e.id];
+        let missing: Vec<&str> = e.signals.iter().filter(|s| !g.signals.contains(*s)).map(String::as_str).collect();
+        if e.popular && g.level == "red" {
+            popular_red.push(e.id.as_str());
+        }
+        if g.error.is_some() || g.level != e.expected || !missing.is_empty() {
+            let problem = match &g.error {
+                Some(err) => format!("error: {err}"),
+                None if missing.is_empty() => String::new(),
+                None => format!("missing {}", missing.join(",")),
+            };
+            let seen: Vec<&str> = g.signals.iter().map(String::as_str).collect();
+            rows.push(format!(
+                "{:<32} {:<8} {:<8} {:>5}  {:<40} got: {}",
+                e.id,
+                e.expected,
+                g.level,
+                g.score,
+                problem,
+                seen.join(",")
+            ));
+        }
+    }
+    if !rows.is_empty() || !popular_red.is_empty() {
+        let mut msg = format!(
+            "{} of {} corpus entries disagree\n{:<32} {:<8} {:<8} {:>5}  {:<40} signals\n",
+            rows.len(),
+            entries.len(),
+            "id",
+            "expected",
+            "got",
+            "score",
+            "problem"
+        );
+        for r in &rows {
+            msg.push_str(r);
+            msg.push('\n');
+        }
+        if !popular_red.is_empty() {
+            msg.push_str(&format!("FALSE-POSITIVE GATE: popular sites flagged red: {}\n", popular_red.join(", ")));
+        }
+        panic!("{msg}");
+    }
+}
