@@ -1,0 +1,278 @@
+//! Brand embedding and combosquatting: a brand's name used as a whole token of someone else's
+//! host (`paypal-login.example`, `secure-paypal.example.net`, `www.paypal.com.account-verify.info`)
+//! or a brand's full domain written inside it (`paypal.com-secure.example`).
+//!
+//! Tokens are the host's pieces between `.` and `-`, so `appleton.org` never contains `apple`.
+//! Brand names that are everyday words (`apple`, `target`, `orange`) only count next to a
+//! phishing word (login, verify, account, …) or as a full domain, and labels shorter than four
+//! characters only as a full domain (`dhl.com-tracking.info`).
+
+/// Words that phishing hosts put next to a brand name.
+pub const PHISHING_WORDS: &[&str] = &[
+    "access",
+    "account",
+    "accounts",
+    "activate",
+    "activation",
+    "alert",
+    "alerts",
+    "auth",
+    "authenticate",
+    "authentication",
+    "banking",
+    "billing",
+    "bonus",
+    "cancel",
+    "center",
+    "centre",
+    "check",
+    "claim",
+    "confirm",
+    "confirmation",
+    "connect",
+    "customer",
+    "customers",
+    "delivery",
+    "dispute",
+    "docs",
+    "gift",
+    "giveaway",
+    "help",
+    "helpdesk",
+    "id",
+    "invoice",
+    "limited",
+    "locked",
+    "log",
+    "login",
+    "logon",
+    "manage",
+    "notice",
+    "notification",
+    "official",
+    "online",
+    "package",
+    "parcel",
+    "password",
+    "pay",
+    "payment",
+    "payments",
+    "portal",
+    "recover",
+    "recovery",
+    "refund",
+    "refunds",
+    "renew",
+    "reset",
+    "resolution",
+    "restore",
+    "reward",
+    "rewards",
+    "secure",
+    "security",
+    "service",
+    "services",
+    "session",
+    "sign",
+    "signin",
+    "signon",
+    "sso",
+    "status",
+    "support",
+    "suspended",
+    "team",
+    "tracking",
+    "unlock",
+    "update",
+    "updates",
+    "validate",
+    "validation",
+    "verification",
+    "verify",
+    "wallet",
+    "webmail",
+];
+
+/// Brand labels that are also everyday English words (or very common name parts), so that a
+/// host containing them is weak evidence on its own. Sorted.
+pub const COMMON_WORDS: &[&str] = &[
+    "adobe",
+    "alliance",
+    "amazon",
+    "apple",
+    "archive",
+    "atlas",
+    "base",
+    "bell",
+    "blur",
+    "bolt",
+    "booking",
+    "boots",
+    "brave",
+    "capital",
+    "chase",
+    "chess",
+    "chime",
+    "circle",
+    "citizens",
+    "claro",
+    "coach",
+    "costco",
+    "curve",
+    "delta",
+    "discover",
+    "discovery",
+    "dove",
+    "eagle",
+    "edge",
+    "email",
+    "enterprise",
+    "exodus",
+    "express",
+    "fidelity",
+    "free",
+    "frontier",
+    "gemini",
+    "genius",
+    "global",
+    "globe",
+    "grab",
+    "guardian",
+    "harmony",
+    "indeed",
+    "ledger",
+    "life",
+    "line",
+    "live",
+    "mail",
+    "medium",
+    "mega",
+    "mint",
+    "mobil",
+    "monday",
+    "news",
+    "note",
+    "notion",
+    "office",
+    "opera",
+    "optimism",
+    "orange",
+    "outlook",
+    "phantom",
+    "plus",
+    "premier",
+    "prime",
+    "progressive",
+    "python",
+    "rainbow",
+    "regions",
+    "ring",
+    "safe",
+    "sage",
+    "scdn",
+    "shell",
+    "shop",
+    "signal",
+    "slack",
+    "southwest",
+    "spectrum",
+    "square",
+    "steam",
+    "stripe",
+    "swift",
+    "target",
+    "telegram",
+    "temple",
+    "tether",
+    "three",
+    "trust",
+    "united",
+    "unity",
+    "venture",
+    "vision",
+    "vivo",
+    "wise",
+    "zoom",
+];
+
+/// True for an everyday word (see [`COMMON_WORDS`]).
+pub fn is_common_word(label: &str) -> bool {
+    COMMON_WORDS.binary_search(&label).is_ok()
+}
+
+/// True for a word phishing hosts put next to a brand.
+pub fn is_phishing_word(token: &str) -> bool {
+    PHISHING_WORDS.binary_search(&token).is_ok()
+}
+
+/// The host's tokens (split on `.` and `-`) with their byte offsets.
+pub fn tokens(host: &str) -> impl Iterator<Item = (usize, &str)> {
+    let mut start = 0;
+    host.split(['.', '-']).map(move |t| {
+        let at = start;
+        start += t.len() + 1;
+        (at, t)
+    })
+}
+
+/// When `host[at..]` starts with `domain` followed by `.` or `-`, true: the brand's full domain
+/// is written inside the host, in front of the real one (`paypal.com-secure.example`). At the
+/// end of the host it would be the host's own domain (`disney-plus.net` does not contain
+/// `plus.net`).
+pub fn full_domain_at(host: &str, at: usize, domain: &str) -> bool {
+    host.get(at..).is_some_and(|rest| rest.strip_prefix(domain).is_some_and(|after| after.starts_with(['.', '-'])))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn word_lists_are_sorted_and_lowercase() {
+        for list in [PHISHING_WORDS, COMMON_WORDS] {
+            assert!(list.windows(2).all(|w| w[0] < w[1]), "sorted, unique");
+            assert!(list.iter().all(|w| w.bytes().all(|b| b.is_ascii_lowercase())));
+        }
+    }
+
+    #[test]
+    fn token_table() {
+        for (name, host, want) in [
+            (
+                "hyphens and dots",
+                "paypal.com-secure.example",
+                vec![(0, "paypal"), (7, "com"), (11, "secure"), (18, "example")],
+            ),
+            ("single", "example", vec![(0, "example")]),
+            (
+                "prefix word",
+                "secure-paypal.example.net",
+                vec![(0, "secure"), (7, "paypal"), (14, "example"), (22, "net")],
+            ),
+        ] {
+            let got: Vec<(usize, &str)> = tokens(host).collect();
+            assert_eq!(got, want, "{name}");
+        }
+    }
+
+    #[test]
+    fn full_domain_table() {
+        for (name, host, at, domain, want) in [
+            ("followed by hyphen", "paypal.com-secure.example", 0, "paypal.com", true),
+            ("followed by dot", "www.paypal.com.evil.example", 4, "paypal.com", true),
+            ("longer label", "paypal.community.example", 0, "paypal.com", false),
+            ("at the end it is the host's own domain", "disney-plus.net", 7, "plus.net", false),
+            ("out of range", "paypal", 10, "paypal.com", false),
+        ] {
+            assert_eq!(full_domain_at(host, at, domain), want, "{name}");
+        }
+    }
+
+    #[test]
+    fn classification() {
+        assert!(is_common_word("apple"));
+        assert!(!is_common_word("paypal"));
+        assert!(is_phishing_word("login"));
+        assert!(!is_phishing_word("recipes"));
+    }
+}
