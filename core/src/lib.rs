@@ -27,6 +27,7 @@ pub mod pack;
 pub mod phash;
 pub mod reputation;
 pub mod signals;
+pub mod signed;
 pub mod telemetry;
 pub mod verdict;
 pub mod yara;
