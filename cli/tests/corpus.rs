@@ -248,3 +248,29 @@ fn every_page_gets_its_expected_level_and_signals() {
         panic!("{msg}");
     }
 }
+
+/// The demo pages (demo/index.json, scanned by scripts/demo) are copies of corpus pages with the
+/// same URL and label, so the corpus test vouches for what the demo shows.
+#[test]
+fn demo_pages_are_corpus_pages() {
+    let demo = repo().join("demo/index.json");
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&demo).expect("demo/index.json"))
+        .expect("demo/index.json is JSON");
+    let corpus: BTreeMap<String, Entry> = entries().into_iter().map(|e| (e.id.clone(), e)).collect();
+    let corpus_dir = index_path().parent().unwrap().to_path_buf();
+    let demo_dir = demo.parent().unwrap().to_path_buf();
+    let list = v.as_array().expect("demo/index.json is an array");
+    assert!((5..=8).contains(&list.len()), "the demo has {} pages, want 5 to 8", list.len());
+    for d in list {
+        let id = d["id"].as_str().expect("demo entry id");
+        let c = corpus.get(id).unwrap_or_else(|| panic!("demo page `{id}` is not in the corpus"));
+        assert_eq!(d["url"].as_str(), Some(c.url.as_str()), "{id}: url differs");
+        assert_eq!(d["expected"].as_str(), Some(c.expected.as_str()), "{id}: label differs");
+        let html = d["html"].as_str().expect("demo entry html");
+        let demo_page = std::fs::read(demo_dir.join(html)).expect("demo page");
+        let corpus_page = std::fs::read(corpus_dir.join(&c.html)).expect("corpus page");
+        assert!(demo_page == corpus_page, "{id}: demo/{html} differs from tests/corpus/{}", c.html);
+    }
+    let benign = list.iter().filter(|d| d["expected"].as_str() == Some("green")).count();
+    assert!(benign >= 2, "the demo shows {benign} benign pages, want at least 2");
+}
