@@ -134,6 +134,20 @@ impl Rules {
         self.rules.is_empty()
     }
 
+    /// The patterns of the shared aho-corasick automaton (lowercase; atoms, text-string variants
+    /// and extra literals). For benchmarks and diagnostics.
+    #[doc(hidden)]
+    pub fn automaton_patterns(&self) -> usize {
+        self.ac.as_ref().map_or(0, aho_corasick::AhoCorasick::patterns_len)
+    }
+
+    /// Runs only the overlapping aho-corasick pass (same automaton, no confirmation, no clock)
+    /// and returns the number of hits: the "bare aho-corasick" baseline of the benchmarks.
+    #[doc(hidden)]
+    pub fn bare_automaton_pass(&self, data: &[u8]) -> usize {
+        self.ac.as_ref().map_or(0, |ac| ac.find_overlapping_iter(data).count())
+    }
+
     /// Scans one buffer under the budget. The clock is checked every 64 KiB and during regex
     /// confirmation; when time runs out the result holds what was found so far (conditions are
     /// evaluated on the matches found) and `partial` is set. Bytes are not taken from the

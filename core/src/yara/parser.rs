@@ -329,7 +329,7 @@ impl<'s, 'n> Parser<'s, 'n> {
         }
         if let Some(i) = scope.used.iter().position(|u| !u) {
             let id = &strings[i].id;
-            return err(name_at, format!("unreferenced string '${id}' in rule '{name}'"));
+            return err(strings[i].at, format!("unreferenced string '${id}' in rule '{name}'"));
         }
         self.rule_names.insert(name.clone(), self.rule_count);
         self.rule_count += 1;
@@ -472,7 +472,27 @@ impl<'s, 'n> Parser<'s, 'n> {
                     self.expect_punct("..", "in the range")?;
                     let hi = self.int_expr(sc)?;
                     self.expect_punct(")", "to close the range")?;
+                    if let (IntExpr::Lit(a), IntExpr::Lit(b)) = (&lo, &hi)
+                        && a > b
+                    {
+                        return err(at, format!("invalid range ({a}..{b}): the lower bound exceeds the upper bound"));
+                    }
                     return Ok(Expr::In(i, lo, hi));
+                }
+                if let (Tok::Ident(k), at) = self.peek()?.clone()
+                    && matches!(
+                        k.as_str(),
+                        "contains"
+                            | "matches"
+                            | "startswith"
+                            | "endswith"
+                            | "icontains"
+                            | "istartswith"
+                            | "iendswith"
+                            | "iequals"
+                    )
+                {
+                    return err(at, format!("operator '{k}' is not supported"));
                 }
                 return Ok(Expr::Present(i));
             }

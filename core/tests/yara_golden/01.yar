@@ -1,0 +1,3 @@
+import "pe"
+
+rule r { condition: true }

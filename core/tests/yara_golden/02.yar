@@ -1,0 +1,4 @@
+rule r {
+  condition:
+    pe_thing
+}

@@ -1,0 +1,6 @@
+rule r {
+  strings:
+    $a = "unterminated
+  condition:
+    $a
+}

@@ -1,0 +1,7 @@
+rule r {
+  strings:
+    $a = "abc"
+    $b = "def"
+  condition:
+    $a
+}

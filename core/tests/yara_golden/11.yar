@@ -1,0 +1,6 @@
+rule r {
+  strings:
+    $a = /ab(?i)c/
+  condition:
+    $a
+}

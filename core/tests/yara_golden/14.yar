@@ -1,0 +1,6 @@
+rule r {
+  strings:
+    $a = /abc/
+  condition:
+    $a matches /x/
+}

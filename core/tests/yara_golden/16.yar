@@ -1,0 +1,6 @@
+rule r {
+  strings:
+    $a = { [2] 4D }
+  condition:
+    $a
+}

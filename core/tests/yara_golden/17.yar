@@ -1,0 +1,4 @@
+rule r {
+  condition:
+    filesize > 1.5
+}

@@ -1,0 +1,6 @@
+rule r {
+  strings:
+    $a = /a[bc/
+  condition:
+    $a
+}

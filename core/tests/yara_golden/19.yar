@@ -1,0 +1,4 @@
+rule r {
+  condition:
+    true
+/* never closed

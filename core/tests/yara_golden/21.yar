@@ -1,0 +1,5 @@
+rule r {
+  condition:
+    later
+}
+rule later { condition: true }

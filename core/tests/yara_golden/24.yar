@@ -1,0 +1,1 @@
+rule r : t t { condition: true }

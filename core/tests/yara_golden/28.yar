@@ -1,0 +1,6 @@
+rule r {
+  strings:
+    $a = "abc" base64
+  condition:
+    $a
+}
