@@ -23,7 +23,7 @@ fn compile_errors_match_golden_files() {
         let name = path.file_name().and_then(|n| n.to_str()).expect("utf-8 name");
         let src = std::fs::read_to_string(path).expect("readable");
         let got = match yara::compile(&[(name, &src)], &[]) {
-            Ok(_) => format!("(compiled without error)"),
+            Ok(_) => "(compiled without error)".to_string(),
             Err(e) => e.to_string(),
         };
         messages.insert(got.split(": ").nth(1).unwrap_or_default().to_string());
