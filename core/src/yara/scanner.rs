@@ -29,7 +29,7 @@ struct Scan<'a, 'b, 'c> {
     data: &'a [u8],
     budget: &'b mut Budget<'c>,
     offsets: Vec<Vec<usize>>,
-    caches: Vec<Option<Cache>>,
+    caches: Vec<Option<Box<Cache>>>,
     tried: HashSet<(u32, usize)>,
     extra: Vec<bool>,
     confirms: u32,
@@ -101,7 +101,7 @@ impl Scan<'_, '_, '_> {
                 return false;
             }
         }
-        let cache = self.caches[sid as usize].get_or_insert_with(|| prog.fwd.create_cache());
+        let cache = self.caches[sid as usize].get_or_insert_with(|| Box::new(prog.fwd.create_cache()));
         let end = self.data.len().min(s.saturating_add(REGEX_SCAN_LIMIT));
         let input = Input::new(self.data).range(s..end).anchored(Anchored::Yes).earliest(true);
         match prog.fwd.try_search_fwd(cache, &input) {
