@@ -2,10 +2,12 @@
 """Differential test: `ferretwatch yara scan --json` must agree with yara-python on every
 generated case (see gen.py). Exits 1 on any disagreement, printing the rules and the input.
 
-    .venv/bin/python tests/yara_diff/run.py --bin target/debug/ferretwatch --cases 400
+    .venv/bin/python tests/yara_diff/run.py --bin target/debug/ferretwatch --cases 400 \
+        --pack-rules packs/default/rules --corpus tests/corpus/pages
 """
 
 import argparse
+import glob
 import json
 import os
 import subprocess
@@ -30,12 +32,41 @@ def ours(binary, rules_path, input_paths):
     return got, None
 
 
+def corpus_check(binary, rules_dir, corpus):
+    """The real pack rules over a real page corpus: both engines must agree on every page."""
+    src = "\n".join(open(p).read() for p in sorted(glob.glob(os.path.join(rules_dir, "*.yar"))))
+    files = sorted(p for p in glob.glob(os.path.join(corpus, "**", "*"), recursive=True) if os.path.isfile(p))
+    with tempfile.NamedTemporaryFile("w", suffix=".yar", delete=False) as f:
+        f.write(src)
+        rules_path = f.name
+    try:
+        got, err = ours(binary, rules_path, files)
+    finally:
+        os.unlink(rules_path)
+    if got is None:
+        print(f"pack rules: ferretwatch rejected them: {err}", file=sys.stderr)
+        return 1
+    compiled = yara.compile(source=src)
+    bad = 0
+    hits = 0
+    for p in files:
+        want = sorted(m.rule for m in compiled.match(p))
+        hits += len(want)
+        if want != got.get(p):
+            bad += 1
+            print(f"pack rules: DISAGREEMENT on {p}: yara-python {want}, ferretwatch {got.get(p)}", file=sys.stderr)
+    print(f"yara_diff corpus: {len(files)} pages, {hits} rule matches, {bad} disagreements")
+    return bad
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--bin", default="target/debug/ferretwatch")
     ap.add_argument("--cases", type=int, default=400)
     ap.add_argument("--seed", type=int, default=20261125)
     ap.add_argument("--max-failures", type=int, default=5)
+    ap.add_argument("--pack-rules", help="also compare these .yar files (compiled together) ...")
+    ap.add_argument("--corpus", help="... over every file under this directory")
     args = ap.parse_args()
 
     failures = 0
@@ -89,6 +120,8 @@ def main():
                           f"yara-python: {want}\nferretwatch: {have}\n", file=sys.stderr)
             if failures >= args.max_failures:
                 break
+    if args.pack_rules and args.corpus:
+        failures += corpus_check(args.bin, args.pack_rules, args.corpus)
     print(f"yara_diff: {args.cases} rule sets ({yara_rejected} rejected by both), {checked} inputs checked, "
           f"{yara_scan_errors} skipped (libyara scan error), {failures} failures "
           f"(yara-python {yara.__version__}, libyara {yara.YARA_VERSION})")
