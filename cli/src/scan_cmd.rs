@@ -51,9 +51,20 @@ pub struct ScanArgs {
     /// The page's HTML (with `--url`).
     #[arg(long, requires = "url")]
     html: Option<PathBuf>,
-    /// Rule pack directory (default: the repository's packs/default).
+    /// Rule pack: a built, signed pack (verified with --trust keys before use) or, with
+    /// --allow-unsigned, a source directory or unsigned pack. Without --pack the repository's
+    /// packs/default sources are used unverified, as before.
     #[arg(long)]
     pack: Option<PathBuf>,
+    /// Publisher key (NAME.pub) trusted to sign --pack; repeatable.
+    #[arg(long = "trust", requires = "pack")]
+    trust: Vec<PathBuf>,
+    /// Distinct signatures --pack needs.
+    #[arg(long, default_value_t = ferretwatch_core::signed::DEFAULT_THRESHOLD)]
+    threshold: usize,
+    /// Load --pack even if it is unsigned or does not verify.
+    #[arg(long, requires = "pack")]
+    allow_unsigned: bool,
     /// One JSON object per page, one per line.
     #[arg(long)]
     json: bool,
@@ -72,6 +83,10 @@ pub struct ScanArgs {
     /// The page's domain was first seen this many hours ago (with `--url`).
     #[arg(long)]
     first_seen_hours_ago: Option<f64>,
+    /// Time budget per page in milliseconds (the extension's is 200 ms; past it the verdict is
+    /// partial).
+    #[arg(long, default_value_t = 200)]
+    budget_ms: u64,
 }
 
 /// `ferretwatch features` arguments.
@@ -106,7 +121,12 @@ struct Job {
     html_cut: bool,
 }
 
-fn page_features(url: &str, html: Option<&Path>, first_seen_hours_ago: Option<f64>) -> Result<(PageFeatures, bool)> {
+/// A page's features from its URL and optional HTML file; returns whether the HTML was cut.
+pub fn page_features(
+    url: &str,
+    html: Option<&Path>,
+    first_seen_hours_ago: Option<f64>,
+) -> Result<(PageFeatures, bool)> {
     let (mut f, cut) = match html {
         Some(p) => {
             let (text, cut) = read_text_capped(p, MAX_HTML_BYTES)?;
@@ -123,12 +143,18 @@ fn page_features(url: &str, html: Option<&Path>, first_seen_hours_ago: Option<f6
 
 /// Reads a corpus index.
 pub fn read_corpus(index: &Path) -> Result<Vec<CorpusEntry>> {
-    let text = std::fs::read_to_string(index).with_context(|| format!("cannot read corpus index {}", index.display()))?;
+    let text =
+        std::fs::read_to_string(index).with_context(|| format!("cannot read corpus index {}", index.display()))?;
     serde_json::from_str(&text).with_context(|| format!("corpus index {} is malformed", index.display()))
 }
 
 /// Calls `each` for every page of the source, in order, without holding them all in memory.
-fn for_each_job(src: &PageSource, html: Option<&Path>, first_seen: Option<f64>, mut each: impl FnMut(Job) -> Result<()>) -> Result<()> {
+fn for_each_job(
+    src: &PageSource,
+    html: Option<&Path>,
+    first_seen: Option<f64>,
+    mut each: impl FnMut(Job) -> Result<()>,
+) -> Result<()> {
     if let Some(url) = &src.url {
         let (features, html_cut) = page_features(url, html, first_seen)?;
         return each(Job { id: None, features, html_cut });
@@ -163,9 +189,39 @@ pub fn load_engine(pack: Option<&Path>) -> Result<Engine> {
     Engine::from_files(&files).with_context(|| format!("cannot load the rule pack in {}", dir.display()))
 }
 
+/// Loads the engine for `scan`: the default source pack without --pack; a verified signed pack
+/// with --pack; the pack as-is with --allow-unsigned when it does not verify.
+fn scan_engine(a: &ScanArgs) -> Result<Engine> {
+    let Some(dir) = a.pack.as_deref() else {
+        return load_engine(None);
+    };
+    let verified = if a.trust.is_empty() {
+        Err("no --trust keys given".to_string())
+    } else {
+        let trust = crate::pack_cmd::trust_from_args(&crate::pack_cmd::TrustArgs {
+            trust: a.trust.clone(),
+            threshold: a.threshold,
+            ..Default::default()
+        })?;
+        let policy = ferretwatch_core::signed::Policy {
+            now: crate::pack_cmd::now_unix(),
+            ..ferretwatch_core::signed::Policy::default()
+        };
+        crate::pack_cmd::verify_and_load(dir, &trust, &policy, false)?.map(|(e, _)| e).map_err(|e| e.to_string())
+    };
+    match verified {
+        Ok(engine) => Ok(engine),
+        Err(why) if a.allow_unsigned => load_engine(Some(dir)).with_context(|| format!("(unverified pack: {why})")),
+        Err(why) => anyhow::bail!(
+            "refusing the pack in {}: {why}; give the signers' keys with --trust KEY.pub, or --allow-unsigned to load it anyway",
+            dir.display()
+        ),
+    }
+}
+
 /// Runs `scan`.
 pub fn run(a: ScanArgs) -> Result<ExitCode> {
-    let engine = load_engine(a.pack.as_deref())?;
+    let engine = scan_engine(&a)?;
     let mut thresholds: Thresholds = engine.config().thresholds;
     if let Some(y) = a.yellow {
         thresholds.yellow = y;
@@ -183,6 +239,10 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
         thresholds: Some(thresholds),
         trusted_sites: a.trust_sites.clone(),
         level: DegradationLevel::try_from(a.level)?,
+        limits: ferretwatch_core::budget::Limits {
+            time_us: a.budget_ms.saturating_mul(1000),
+            ..ferretwatch_core::budget::Limits::default()
+        },
         ..Settings::default()
     };
     let clock = MonotonicClock::new();

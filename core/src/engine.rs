@@ -96,13 +96,8 @@ impl Engine {
             Some(t) => SuffixList::parse(t).map_err(|e| PackError::SuffixList(e.to_string()))?,
             None => SuffixList::embedded(),
         };
-        let brands = BrandIndex::new(&src.brands);
-        let mut literals: Vec<String> = src
-            .config
-            .urgency_keywords
-            .iter()
-            .map(|k| k.to_lowercase())
-            .collect();
+        let brands = BrandIndex::with_suffix_list(&src.brands, &psl);
+        let mut literals: Vec<String> = src.config.urgency_keywords.iter().map(|k| k.to_lowercase()).collect();
         let keyword_count = literals.len() as u32;
         let mut brand_literal_owner = Vec::new();
         for (i, b) in src.brands.iter().enumerate() {
@@ -112,19 +107,10 @@ impl Engine {
                 brand_literal_owner.push(i);
             }
         }
-        let sources: Vec<(&str, &str)> = src
-            .yara
-            .iter()
-            .map(|(f, t)| (f.as_str(), t.as_str()))
-            .collect();
-        let rules =
-            yara::compile(&sources, &literals).map_err(|e| PackError::Yara(e.to_string()))?;
+        let sources: Vec<(&str, &str)> = src.yara.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
+        let rules = yara::compile(&sources, &literals).map_err(|e| PackError::Yara(e.to_string()))?;
         let reputation = Reputation::new(&src.reputation);
-        let lower = |v: &Vec<String>| {
-            v.iter()
-                .map(|s| s.trim().to_ascii_lowercase())
-                .collect::<HashSet<_>>()
-        };
+        let lower = |v: &Vec<String>| v.iter().map(|s| s.trim().to_ascii_lowercase()).collect::<HashSet<_>>();
         let cdn_allowlist = lower(&src.config.cdn_allowlist);
         let trusted = lower(&src.config.trusted_sites);
         let severe = src.config.severe_signals.iter().cloned().collect();
@@ -177,25 +163,13 @@ impl Engine {
     ///
     /// # Errors
     /// [`ScanError::BadUrl`] when the page URL is not an absolute URL with a host.
-    pub fn scan(
-        &self,
-        f: &PageFeatures,
-        settings: &Settings,
-        clock: &dyn Clock,
-    ) -> Result<Verdict, ScanError> {
+    pub fn scan(&self, f: &PageFeatures, settings: &Settings, clock: &dyn Clock) -> Result<Verdict, ScanError> {
         let mut budget = Budget::start(clock, settings.limits);
-        let url = parse_url(&f.url).map_err(|e| ScanError::BadUrl {
-            url: truncate(&f.url, 200),
-            reason: e.to_string(),
-        })?;
+        let url =
+            parse_url(&f.url).map_err(|e| ScanError::BadUrl { url: truncate(&f.url, 200), reason: e.to_string() })?;
         let host = HostInfo::new(&self.psl, url.host_str().unwrap_or_default());
         let level = settings.level;
-        let ctx = PageContext {
-            engine: self,
-            features: f,
-            url: &url,
-            host: &host,
-        };
+        let ctx = PageContext { engine: self, features: f, url: &url, host: &host };
 
         let mut findings: Vec<Finding> = Vec::new();
         if level.runs(SignalGroup::Url) {
@@ -221,10 +195,7 @@ impl Engine {
         let owner = self.brands.owner_of(&host.registrable);
         let trusted = owner.is_some()
             || self.trusted.contains(&host.registrable)
-            || settings
-                .trusted_sites
-                .iter()
-                .any(|s| s.trim().eq_ignore_ascii_case(&host.registrable));
+            || settings.trusted_sites.iter().any(|s| s.trim().eq_ignore_ascii_case(&host.registrable));
         if trusted {
             findings.retain(|x| self.severe.contains(&x.signal));
         }
@@ -251,6 +222,13 @@ impl Engine {
         })
     }
 
+    /// Whether a registrable domain belongs to an allowlisted CDN: the entry itself or any
+    /// subdomain of it (`d123.cloudfront.net` is registrable on its own, since `cloudfront.net` is a
+    /// private public suffix, but it is still the CDN).
+    pub fn is_allowlisted_cdn(&self, registrable: &str) -> bool {
+        crate::reputation::parent_hosts(registrable).any(|h| self.cdn_allowlist.contains(h))
+    }
+
     /// Weight of a signal in the pack (0 when the pack does not weigh it).
     pub fn weight(&self, signal: &str) -> f64 {
         self.config.weights.get(signal).copied().unwrap_or(0.0)
@@ -273,11 +251,7 @@ impl Engine {
         let mut total = 0.0;
         for (signal, sum) in per_signal {
             let cap = self.config.caps.get(signal).copied().unwrap_or_else(|| {
-                findings
-                    .iter()
-                    .filter(|x| x.signal == signal)
-                    .map(|x| x.weight)
-                    .fold(0.0, f64::max)
+                findings.iter().filter(|x| x.signal == signal).map(|x| x.weight).fold(0.0, f64::max)
             });
             total += sum.min(cap);
         }

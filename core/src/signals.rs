@@ -39,10 +39,7 @@ impl PageContext<'_> {
     }
 
     fn is_brand_site(&self) -> bool {
-        self.engine
-            .brands
-            .owner_of(&self.host.registrable)
-            .is_some()
+        self.engine.brands.owner_of(&self.host.registrable).is_some()
     }
 }
 
@@ -64,11 +61,7 @@ pub fn content_scan(ctx: &PageContext<'_>, budget: &mut Budget<'_>) -> ContentSc
     let e = ctx.engine;
     let mut out = ContentScan::default();
     let mut seen_rules = BTreeSet::new();
-    for (target, data) in [
-        ("text", &f.text),
-        ("html", &f.html),
-        ("inline script", &f.inline_script),
-    ] {
+    for (target, data) in [("text", &f.text), ("html", &f.html), ("inline script", &f.inline_script)] {
         if data.is_empty() {
             continue;
         }
@@ -113,28 +106,23 @@ fn rule_finding(m: &crate::yara::RuleMatch, target: &str) -> Finding {
             _ => None,
         })
     };
-    let severity = meta_str("severity")
-        .unwrap_or("medium")
-        .to_ascii_lowercase();
-    let signal = if matches!(severity.as_str(), "high" | "critical") {
-        "yara_phishing_high"
-    } else {
-        "yara_phishing_medium"
-    };
-    let family = meta_str("family")
-        .map(str::to_string)
-        .or_else(|| m.tags.first().cloned())
-        .unwrap_or_else(|| "phishing".into());
-    let description = meta_str("description")
-        .map(|d| format!(" ({d})"))
-        .unwrap_or_default();
+    let severity = meta_str("severity").unwrap_or("medium").to_ascii_lowercase();
+    let signal =
+        if matches!(severity.as_str(), "high" | "critical") { "yara_phishing_high" } else { "yara_phishing_medium" };
+    let family =
+        meta_str("family").map(str::to_string).or_else(|| m.tags.first().cloned()).unwrap_or_else(|| "phishing".into());
+    let description = meta_str("description").map(|d| format!(" ({d})")).unwrap_or_default();
     let mut finding = Finding::new(
         signal,
         1.0,
-        format!(
-            "Content rule {}{description} matched the page {target}: \"{}\" [{family}, {severity}]",
-            m.rule, m.snippet
-        ),
+        if m.snippet.is_empty() {
+            format!("Content rule {}{description} matched the page {target} [{family}, {severity}]", m.rule)
+        } else {
+            format!(
+                "Content rule {}{description} matched the page {target}: \"{}\" [{family}, {severity}]",
+                m.rule, m.snippet
+            )
+        },
     )
     .with_rule(m.rule.clone());
     if let Some(w) = m.meta.iter().find_map(|(k, v)| match v {
@@ -156,27 +144,16 @@ pub fn fresh_domain(ctx: &PageContext<'_>) -> Option<Finding> {
         return None;
     }
     let minutes = age / 60_000;
-    let when = if minutes < 60 {
-        format!("{minutes} minutes ago")
-    } else {
-        format!("{} hours ago", minutes / 60)
-    };
+    let when = if minutes < 60 { format!("{minutes} minutes ago") } else { format!("{} hours ago", minutes / 60) };
     Some(Finding::new(
         "new_domain_local_first_seen",
         1.0,
-        format!(
-            "This browser first saw {} {when}: new sites are riskier.",
-            ctx.host.registrable_unicode
-        ),
+        format!("This browser first saw {} {when}: new sites are riskier.", ctx.host.registrable_unicode),
     ))
 }
 
 fn is_credential_name(name: &str) -> bool {
-    [
-        "email", "e-mail", "mail", "user", "login", "phone", "mobile", "tel", "account",
-    ]
-    .iter()
-    .any(|k| name.contains(k))
+    ["email", "e-mail", "mail", "user", "login", "phone", "mobile", "tel", "account"].iter().any(|k| name.contains(k))
 }
 
 /// Form heuristics: `phishing_form_cross_domain` (a password form posting to another site),
@@ -199,7 +176,9 @@ pub fn forms(ctx: &PageContext<'_>, content: &ContentScan) -> Vec<Finding> {
                         ctx.host.registrable_unicode
                     ),
                 )),
-                None if action.to_ascii_lowercase().starts_with("mailto:") || action.to_ascii_lowercase().starts_with("data:") => {
+                None if action.to_ascii_lowercase().starts_with("mailto:")
+                    || action.to_ascii_lowercase().starts_with("data:") =>
+                {
                     out.push(Finding::new(
                         "phishing_form_cross_domain",
                         1.0,
@@ -219,25 +198,18 @@ pub fn forms(ctx: &PageContext<'_>, content: &ContentScan) -> Vec<Finding> {
             out.push(Finding::new(
                 "hidden_credential_fields",
                 1.0,
-                format!("The form has hidden fields named {} that collect contact details without showing them.", hidden.join(", ")),
+                format!(
+                    "The form has hidden fields named {} that collect contact details without showing them.",
+                    hidden.join(", ")
+                ),
             ));
         }
     }
     if has_password && !ctx.is_brand_site() {
-        let named: Vec<&str> = content
-            .brand_mentions
-            .iter()
-            .map(|&b| ctx.engine.brands.brand(b).name.as_str())
-            .collect();
+        let named: Vec<&str> =
+            content.brand_mentions.iter().map(|&b| ctx.engine.brands.brand(b).name.as_str()).collect();
         if let Some(first) = named.first() {
-            let b = ctx.engine.brands.brand(
-                content
-                    .brand_mentions
-                    .iter()
-                    .copied()
-                    .next()
-                    .unwrap_or_default(),
-            );
+            let b = ctx.engine.brands.brand(content.brand_mentions.iter().copied().next().unwrap_or_default());
             out.push(
                 Finding::new(
                     "login_form_unknown_host",
@@ -328,7 +300,7 @@ pub fn hotlinking(ctx: &PageContext<'_>) -> Option<Finding> {
             continue;
         };
         total += 1;
-        if reg == ctx.host.registrable || ctx.engine.cdn_allowlist.contains(&reg) {
+        if reg == ctx.host.registrable || ctx.engine.is_allowlisted_cdn(&reg) {
             continue;
         }
         foreign_count += 1;
@@ -346,7 +318,10 @@ pub fn hotlinking(ctx: &PageContext<'_>) -> Option<Finding> {
             Finding::new(
                 "cross_domain_hotlink",
                 1.0,
-                format!("The page borrows images or styles straight from {reg} ({}), as copied login pages do.", brand.name),
+                format!(
+                    "The page borrows images or styles straight from {reg} ({}), as copied login pages do.",
+                    brand.name
+                ),
             )
             .with_brand(brand.name.clone())
             .with_target(brand.domains[0].clone()),
@@ -358,7 +333,10 @@ pub fn hotlinking(ctx: &PageContext<'_>) -> Option<Finding> {
         Finding::new(
             "cross_domain_hotlink",
             0.5,
-            format!("Most of the page's images and styles ({foreign_count} of {total}) come from other sites: {}.", list.join(", ")),
+            format!(
+                "Most of the page's images and styles ({foreign_count} of {total}) come from other sites: {}.",
+                list.join(", ")
+            ),
         )
     })
 }
@@ -366,9 +344,7 @@ pub fn hotlinking(ctx: &PageContext<'_>) -> Option<Finding> {
 /// Parses a 16-hex-digit pHash.
 pub fn parse_phash(s: &str) -> Option<u64> {
     let s = s.trim();
-    (s.len() == 16)
-        .then(|| u64::from_str_radix(s, 16).ok())
-        .flatten()
+    (s.len() == 16).then(|| u64::from_str_radix(s, 16).ok()).flatten()
 }
 
 /// `brand_asset_mismatch`: a favicon or logo whose pHash is within the pack's Hamming distance of
@@ -379,21 +355,9 @@ pub fn brand_assets(ctx: &PageContext<'_>) -> Option<Finding> {
     }
     let max = ctx.engine.config.phash_max_distance;
     let mut best: Option<(u32, usize)> = None;
-    for h in ctx
-        .features
-        .image_phashes
-        .iter()
-        .filter_map(|s| parse_phash(s))
-    {
+    for h in ctx.features.image_phashes.iter().filter_map(|s| parse_phash(s)) {
         for b in 0..ctx.engine.brands.len() {
-            for bh in ctx
-                .engine
-                .brands
-                .brand(b)
-                .phashes
-                .iter()
-                .filter_map(|s| parse_phash(s))
-            {
+            for bh in ctx.engine.brands.brand(b).phashes.iter().filter_map(|s| parse_phash(s)) {
                 let d = (h ^ bh).count_ones();
                 if d <= max && best.is_none_or(|(bd, _)| d < bd) {
                     best = Some((d, b));
@@ -408,7 +372,10 @@ pub fn brand_assets(ctx: &PageContext<'_>) -> Option<Finding> {
         Finding::new(
             "brand_asset_mismatch",
             confidence,
-            format!("The page shows {}'s logo (image fingerprint {d} bits from the real one) but is not {}.", brand.name, brand.domains[0]),
+            format!(
+                "The page shows {}'s logo (image fingerprint {d} bits from the real one) but is not {}.",
+                brand.name, brand.domains[0]
+            ),
         )
         .with_brand(brand.name.clone())
         .with_target(brand.domains[0].clone()),
@@ -418,11 +385,7 @@ pub fn brand_assets(ctx: &PageContext<'_>) -> Option<Finding> {
 /// `data_url_resources`: scripts or images embedded as `data:` URLs (kits use them to avoid
 /// fetching from the real site).
 pub fn data_urls(ctx: &PageContext<'_>) -> Option<Finding> {
-    let is_data = |s: &&String| {
-        s.trim_start()
-            .get(..5)
-            .is_some_and(|p| p.eq_ignore_ascii_case("data:"))
-    };
+    let is_data = |s: &&String| s.trim_start().get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:"));
     let scripts = ctx.features.scripts.iter().filter(is_data).count();
     let images = ctx.features.images.iter().filter(is_data).count();
     if scripts == 0 && images < 3 {
@@ -432,9 +395,7 @@ pub fn data_urls(ctx: &PageContext<'_>) -> Option<Finding> {
     Some(Finding::new(
         "data_url_resources",
         confidence,
-        format!(
-            "The page embeds {scripts} script(s) and {images} image(s) as data: URLs instead of loading them."
-        ),
+        format!("The page embeds {scripts} script(s) and {images} image(s) as data: URLs instead of loading them."),
     ))
 }
 
@@ -451,21 +412,9 @@ pub fn obfuscated_script(ctx: &PageContext<'_>, budget: &mut Budget<'_>) -> Opti
     }
     let s = &s[..end];
     let mut markers = Vec::new();
-    for m in [
-        "eval(",
-        "atob(",
-        "unescape(",
-        "fromcharcode",
-        "document.write(",
-        "\\x",
-        "%u",
-    ] {
+    for m in ["eval(", "atob(", "unescape(", "fromcharcode", "document.write(", "\\x", "%u"] {
         let n = count_ci(s, m);
-        let enough = if m.starts_with('\\') || m.starts_with('%') {
-            n >= 50
-        } else {
-            n >= 1
-        };
+        let enough = if m.starts_with('\\') || m.starts_with('%') { n >= 50 } else { n >= 1 };
         if enough {
             markers.push(m.trim_end_matches('('));
         }
@@ -474,9 +423,7 @@ pub fn obfuscated_script(ctx: &PageContext<'_>, budget: &mut Budget<'_>) -> Opti
     if longest_run >= 400 {
         markers.push("a long encoded string");
     }
-    let strong = markers
-        .iter()
-        .any(|m| matches!(*m, "eval" | "unescape" | "fromcharcode"));
+    let strong = markers.iter().any(|m| matches!(*m, "eval" | "unescape" | "fromcharcode"));
     let confidence = match (markers.len(), strong) {
         (0, _) | (1, false) => return None,
         (1, true) => 0.5,
@@ -486,19 +433,13 @@ pub fn obfuscated_script(ctx: &PageContext<'_>, budget: &mut Budget<'_>) -> Opti
     Some(Finding::new(
         "obfuscated_inline_js",
         confidence,
-        format!(
-            "The page's scripts hide what they do ({}).",
-            markers.join(", ")
-        ),
+        format!("The page's scripts hide what they do ({}).", markers.join(", ")),
     ))
 }
 
 fn count_ci(hay: &str, needle: &str) -> usize {
     let n = needle.as_bytes();
-    hay.as_bytes()
-        .windows(n.len())
-        .filter(|w| w.eq_ignore_ascii_case(n))
-        .count()
+    hay.as_bytes().windows(n.len()).filter(|w| w.eq_ignore_ascii_case(n)).count()
 }
 
 fn longest_encoded_run(s: &str) -> usize {
@@ -523,39 +464,18 @@ pub fn keywords(ctx: &PageContext<'_>, content: &ContentScan) -> Option<Finding>
     let words: Vec<&str> = content
         .keywords
         .iter()
-        .filter_map(|&i| {
-            ctx.engine
-                .config
-                .urgency_keywords
-                .get(i as usize)
-                .map(String::as_str)
-        })
+        .filter_map(|&i| ctx.engine.config.urgency_keywords.get(i as usize).map(String::as_str))
         .take(4)
         .collect();
-    let confidence = if content.keywords.len() >= 2 {
-        1.0
-    } else {
-        0.5
-    };
+    let confidence = if content.keywords.len() >= 2 { 1.0 } else { 0.5 };
     Some(Finding::new(
         "phishing_keywords_only",
         confidence,
-        format!(
-            "The page uses pressure phrases: \"{}\".",
-            words.join("\", \"")
-        ),
+        format!("The page uses pressure phrases: \"{}\".", words.join("\", \"")),
     ))
 }
 
 fn clip(s: &str, max_chars: usize) -> String {
-    let t: String = s
-        .chars()
-        .filter(|c| !c.is_control())
-        .take(max_chars)
-        .collect();
-    if s.chars().count() > max_chars {
-        format!("{t}…")
-    } else {
-        t
-    }
+    let t: String = s.chars().filter(|c| !c.is_control()).take(max_chars).collect();
+    if s.chars().count() > max_chars { format!("{t}…") } else { t }
 }

@@ -9,7 +9,7 @@ const corpus = join(ROOT, 'tests', 'corpus', 'index.json');
 test('corpus pages: wasm verdicts equal native verdicts', async () => {
   const host = await makeHost();
   const features = cliJsonLines(['features', '--corpus', corpus]);
-  const native = cliJsonLines(['scan', '--corpus', corpus, '--json']);
+  const native = cliJsonLines(['scan', '--corpus', corpus, '--json', '--budget-ms', '60000']);
   assert.equal(features.length, native.length);
   assert.ok(features.length >= 80, `corpus has ${features.length} pages`);
   for (let i = 0; i < features.length; i++) {
