@@ -28,6 +28,9 @@ if [ -f tests/yara_diff/run.py ]; then
   .venv/bin/python tests/yara_diff/run.py --bin target/debug/ferretwatch
 fi
 
+step "default pack rules against the corpus with real YARA"
+.venv/bin/python tests/corpus/check_rules_with_yara.py
+
 step "fuzz smoke runs (${FUZZ_SECONDS:=20} s per target)"
 targets=$(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^ferretwatch-fuzz$')
 (cd fuzz && cargo +nightly fuzz build)
