@@ -38,9 +38,10 @@ fi
 
 # Python packages for differential tests, in a project-local virtualenv.
 if [ -f tests/requirements.txt ]; then
-  if [ ! -x .venv/bin/python ] || ! .venv/bin/python -c 'import yara' 2>/dev/null; then
-    log "creating .venv with tests/requirements.txt"
-    python3 -m venv .venv
+  if [ ! -x .venv/bin/python ] || ! cmp -s tests/requirements.txt .venv/requirements.installed; then
+    log "installing tests/requirements.txt into .venv"
+    [ -x .venv/bin/python ] || python3 -m venv .venv
     .venv/bin/pip install --quiet -r tests/requirements.txt
+    cp tests/requirements.txt .venv/requirements.installed
   fi
 fi
