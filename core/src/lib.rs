@@ -22,6 +22,7 @@ pub mod degrade;
 pub mod domain;
 pub mod engine;
 pub mod features;
+pub mod intel;
 pub mod lookalike;
 pub mod pack;
 pub mod phash;
