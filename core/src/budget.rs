@@ -34,10 +34,7 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Self {
-            time_us: 200_000,
-            bytes: 4 * 1024 * 1024,
-        }
+        Self { time_us: 200_000, bytes: 4 * 1024 * 1024 }
     }
 }
 

@@ -3,9 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 /// The fleet's degradation level.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, Default)]
 #[serde(try_from = "u8", into = "u8")]
 pub enum DegradationLevel {
     /// 1: full service with all features.

@@ -33,9 +33,7 @@ impl SuffixList {
     /// # Errors
     /// [`SuffixListError`] when the text is not a suffix list.
     pub fn parse(text: &str) -> Result<Self, SuffixListError> {
-        let list: List = text
-            .parse()
-            .map_err(|e| SuffixListError(format!("{e:?}")))?;
+        let list: List = text.parse().map_err(|e| SuffixListError(format!("{e:?}")))?;
         Ok(Self { list })
     }
 
@@ -149,25 +147,9 @@ impl HostInfo {
             .filter(|l| !l.is_empty())
             .unwrap_or(&registrable);
         let label = to_unicode(label_ascii);
-        let sub = ascii
-            .strip_suffix(&registrable)
-            .unwrap_or("")
-            .trim_end_matches('.');
-        let subdomain_labels = if sub.is_empty() {
-            Vec::new()
-        } else {
-            sub.split('.').map(to_unicode).collect()
-        };
-        Self {
-            ascii,
-            unicode,
-            registrable,
-            registrable_unicode,
-            suffix,
-            label,
-            subdomain_labels,
-            is_ip: false,
-        }
+        let sub = ascii.strip_suffix(&registrable).unwrap_or("").trim_end_matches('.');
+        let subdomain_labels = if sub.is_empty() { Vec::new() } else { sub.split('.').map(to_unicode).collect() };
+        Self { ascii, unicode, registrable, registrable_unicode, suffix, label, subdomain_labels, is_ip: false }
     }
 
     /// True when `other` (an ASCII host) has the same registrable domain.

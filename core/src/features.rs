@@ -21,12 +21,7 @@ pub struct FeatureLimits {
 
 impl Default for FeatureLimits {
     fn default() -> Self {
-        Self {
-            max_url_len: 8 * 1024,
-            max_short_text: 8 * 1024,
-            max_list_len: 4096,
-            max_json_bytes: 8 * 1024 * 1024,
-        }
+        Self { max_url_len: 8 * 1024, max_short_text: 8 * 1024, max_list_len: 4096, max_json_bytes: 8 * 1024 * 1024 }
     }
 }
 
@@ -121,10 +116,7 @@ pub enum FeatureError {
 impl PageFeatures {
     /// Features for a URL alone (URL-only check).
     pub fn from_url(url: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            ..Self::default()
-        }
+        Self { url: url.into(), ..Self::default() }
     }
 
     /// Parses and validates a features JSON document with the default [`FeatureLimits`].
@@ -141,13 +133,9 @@ impl PageFeatures {
     /// [`FeatureError`] saying which field was wrong.
     pub fn from_json_with(json: &[u8], limits: &FeatureLimits) -> Result<Self, FeatureError> {
         if json.len() > limits.max_json_bytes {
-            return Err(FeatureError::TooLarge {
-                size: json.len(),
-                limit: limits.max_json_bytes,
-            });
+            return Err(FeatureError::TooLarge { size: json.len(), limit: limits.max_json_bytes });
         }
-        let f: PageFeatures =
-            serde_json::from_slice(json).map_err(|e| FeatureError::Json(e.to_string()))?;
+        let f: PageFeatures = serde_json::from_slice(json).map_err(|e| FeatureError::Json(e.to_string()))?;
         f.validate(limits)?;
         Ok(f)
     }
@@ -159,52 +147,20 @@ impl PageFeatures {
     /// [`FeatureError::FieldTooLong`] for the first field over its limit.
     pub fn validate(&self, limits: &FeatureLimits) -> Result<(), FeatureError> {
         fn check(field: &str, len: usize, limit: usize) -> Result<(), FeatureError> {
-            if len > limit {
-                Err(FeatureError::FieldTooLong {
-                    field: field.to_string(),
-                    len,
-                    limit,
-                })
-            } else {
-                Ok(())
-            }
+            if len > limit { Err(FeatureError::FieldTooLong { field: field.to_string(), len, limit }) } else { Ok(()) }
         }
         check("url", self.url.len(), limits.max_url_len)?;
         check("title", self.title.len(), limits.max_short_text)?;
-        check(
-            "og_site_name",
-            self.og_site_name.len(),
-            limits.max_short_text,
-        )?;
+        check("og_site_name", self.og_site_name.len(), limits.max_short_text)?;
         check("redirect", self.redirect.len(), limits.max_url_len)?;
         check("forms", self.forms.len(), limits.max_list_len)?;
-        check(
-            "image_phashes",
-            self.image_phashes.len(),
-            limits.max_list_len,
-        )?;
+        check("image_phashes", self.image_phashes.len(), limits.max_list_len)?;
         for (i, form) in self.forms.iter().enumerate() {
-            check(
-                &format!("forms[{i}].action"),
-                form.action.len(),
-                limits.max_url_len,
-            )?;
-            check(
-                &format!("forms[{i}].inputs"),
-                form.inputs.len(),
-                limits.max_list_len,
-            )?;
+            check(&format!("forms[{i}].action"), form.action.len(), limits.max_url_len)?;
+            check(&format!("forms[{i}].inputs"), form.inputs.len(), limits.max_list_len)?;
             for (j, input) in form.inputs.iter().enumerate() {
-                check(
-                    &format!("forms[{i}].inputs[{j}].type"),
-                    input.kind.len(),
-                    64,
-                )?;
-                check(
-                    &format!("forms[{i}].inputs[{j}].name"),
-                    input.name.len(),
-                    limits.max_short_text,
-                )?;
+                check(&format!("forms[{i}].inputs[{j}].type"), input.kind.len(), 64)?;
+                check(&format!("forms[{i}].inputs[{j}].name"), input.name.len(), limits.max_short_text)?;
             }
         }
         for (name, list) in [

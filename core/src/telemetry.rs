@@ -12,23 +12,13 @@ use crate::verdict::Level;
 /// Upper bounds (inclusive) of the detection latency buckets, in microseconds; one more bucket
 /// counts everything above the last bound.
 pub const LATENCY_BOUNDS_US: [u64; 16] = [
-    250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000,
-    2_000_000, 5_000_000, 10_000_000, 30_000_000,
+    250, 500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 200_000, 500_000, 1_000_000, 2_000_000, 5_000_000,
+    10_000_000, 30_000_000,
 ];
 
 /// Upper bounds (inclusive) of the memory buckets, in bytes.
-pub const MEMORY_BOUNDS_BYTES: [u64; 10] = [
-    1 << 20,
-    2 << 20,
-    5 << 20,
-    10 << 20,
-    20 << 20,
-    40 << 20,
-    80 << 20,
-    100 << 20,
-    200 << 20,
-    500 << 20,
-];
+pub const MEMORY_BOUNDS_BYTES: [u64; 10] =
+    [1 << 20, 2 << 20, 5 << 20, 10 << 20, 20 << 20, 40 << 20, 80 << 20, 100 << 20, 200 << 20, 500 << 20];
 
 /// A histogram with fixed bucket bounds.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,12 +41,7 @@ pub struct BoundsMismatch;
 impl Histogram {
     /// An empty histogram with these bounds (must be increasing).
     pub fn new(bounds: &[u64]) -> Self {
-        Self {
-            bounds: bounds.to_vec(),
-            counts: vec![0; bounds.len() + 1],
-            sum: 0,
-            count: 0,
-        }
+        Self { bounds: bounds.to_vec(), counts: vec![0; bounds.len() + 1], sum: 0, count: 0 }
     }
 
     /// Records one value.
