@@ -7,8 +7,12 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+mod bulletin_cmd;
+mod control_cmd;
 mod extract;
 mod intel_cmd;
+mod keys_cmd;
+mod pack_cmd;
 mod reputation_cmd;
 mod scan_cmd;
 mod util;
@@ -43,6 +47,26 @@ enum Command {
         #[command(subcommand)]
         command: yara_cmd::YaraCommand,
     },
+    /// Signing keys and the root-signed publisher key list.
+    Keys {
+        #[command(subcommand)]
+        command: keys_cmd::KeysCommand,
+    },
+    /// Signed rule packs: build, sign, verify, inspect, diff, test, rollback, deploy.
+    Pack {
+        #[command(subcommand)]
+        command: pack_cmd::PackCommand,
+    },
+    /// Signed campaign bulletins.
+    Bulletin {
+        #[command(subcommand)]
+        command: bulletin_cmd::BulletinCommand,
+    },
+    /// The signed control document (fleet degradation level).
+    Control {
+        #[command(subcommand)]
+        command: control_cmd::ControlCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -53,6 +77,10 @@ fn main() -> ExitCode {
         Command::Intel { command } => intel_cmd::run(command),
         Command::Reputation { command } => reputation_cmd::run(command),
         Command::Yara { command } => yara_cmd::run(command),
+        Command::Keys { command } => keys_cmd::run(command),
+        Command::Pack { command } => pack_cmd::run(command),
+        Command::Bulletin { command } => bulletin_cmd::run(command),
+        Command::Control { command } => control_cmd::run(command),
     };
     match result {
         Ok(code) => code,

@@ -243,7 +243,6 @@ pub fn run(a: ScanArgs) -> Result<ExitCode> {
             time_us: a.budget_ms.saturating_mul(1000),
             ..ferretwatch_core::budget::Limits::default()
         },
-        ..Settings::default()
     };
     let clock = MonotonicClock::new();
     let stdout = std::io::stdout();
