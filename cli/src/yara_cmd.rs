@@ -121,6 +121,8 @@ fn bench(rules_path: &PathBuf, input: &PathBuf, iters: usize) -> Result<ExitCode
     let line = serde_json::json!({
         "rules": rules.len(),
         "automaton_patterns": rules.automaton_patterns(),
+        "automaton_bytes": rules.automaton_memory().0,
+        "automaton_kind": rules.automaton_memory().1,
         "bytes": data.len(),
         "compile_ms": compile_ms,
         "scan_ms": median_ms(scan),

@@ -84,7 +84,8 @@ fn gen_rules(rng: &mut Rng, rules: usize, per_rule: usize) -> (String, Vec<Strin
                 src += &format!("    $s{s} = \"{w}\"{mods}\n");
                 planted.push(w);
             } else if k < 85 {
-                let hex: Vec<String> = w.bytes().take(6).map(|b| format!("{b:02X}")).collect();
+                let tail = &w.as_bytes()[w.len().saturating_sub(6)..];
+                let hex: Vec<String> = tail.iter().map(|b| format!("{b:02X}")).collect();
                 src += &format!("    $s{s} = {{ {} ?? [0-4] {:02X} 3? }}\n", hex.join(" "), rng.below(256));
             } else {
                 let flag = if rng.below(10) < 3 { "i" } else { "" };

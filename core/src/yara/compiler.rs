@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use aho_corasick::{AhoCorasick, MatchKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::hybrid::dfa::DFA;
 use regex_automata::nfa::thompson;
 
@@ -36,6 +36,8 @@ pub(crate) struct RegexProg {
     pub fwd: DFA,
     /// Reverse DFA (match kind All), used for a full pass when there is no atom.
     pub rev: Option<DFA>,
+    /// The pattern as a simple sequence (byte sets and small gaps), confirmed without the DFA.
+    pub simple: Option<pattern::Simple>,
 }
 
 /// A compiled string.
@@ -54,7 +56,13 @@ pub(crate) enum Target {
     Text { string: u32, variant: u32 },
     /// An atom of hex/regex string `string`: the match starts `back_min..=back_max` bytes
     /// before the atom.
-    Atom { string: u32, back_min: u32, back_max: u32 },
+    Atom {
+        string: u32,
+        back_min: u32,
+        back_max: u32,
+        /// Several starts may be tried twice (several atoms, or a range of starts).
+        dedupe: bool,
+    },
 }
 
 /// A compiled rule.
@@ -117,7 +125,25 @@ fn build_prog(node: &Node, need_rev: bool, at: usize) -> SrcResult<RegexProg> {
     } else {
         None
     };
-    Ok(RegexProg { fwd, rev })
+    Ok(RegexProg { fwd, rev, simple: pattern::simple_seq(node) })
+}
+
+/// Largest aho-corasick DFA kept (bytes); bigger automata use the contiguous NFA, which is
+/// several times smaller and somewhat slower.
+const AC_DFA_MEMORY_LIMIT: usize = 16 << 20;
+
+fn build_automaton(patterns: &[Vec<u8>]) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    let builder = || {
+        let mut b = AhoCorasick::builder();
+        b.ascii_case_insensitive(true).match_kind(MatchKind::Standard);
+        b
+    };
+    if let Ok(dfa) = builder().kind(Some(AhoCorasickKind::DFA)).build(patterns)
+        && dfa.memory_usage() <= AC_DFA_MEMORY_LIMIT
+    {
+        return Ok(dfa);
+    }
+    builder().kind(Some(AhoCorasickKind::ContiguousNFA)).build(patterns)
 }
 
 fn remap(e: &Expr, ids: &[u32]) -> Expr {
@@ -177,10 +203,16 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
                     let prog = build_prog(node, atoms.is_none(), s.at).map_err(|e| (file, e))?;
                     match atoms {
                         Some(atoms) => {
+                            let several = atoms.len() > 1;
                             for a in atoms {
                                 b.add(
                                     &a.bytes,
-                                    Target::Atom { string: sid, back_min: a.back_min, back_max: a.back_max },
+                                    Target::Atom {
+                                        string: sid,
+                                        back_min: a.back_min,
+                                        back_max: a.back_max,
+                                        dedupe: several || a.back_min != a.back_max,
+                                    },
                                 );
                             }
                         }
@@ -206,10 +238,7 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
         None
     } else {
         Some(
-            AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::Standard)
-                .build(&b.patterns)
+            build_automaton(&b.patterns)
                 .map_err(|e| (0, SrcError::new(0, format!("cannot build the literal automaton: {e}"))))?,
         )
     };

@@ -141,6 +141,12 @@ impl Rules {
         self.ac.as_ref().map_or(0, aho_corasick::AhoCorasick::patterns_len)
     }
 
+    /// Heap bytes of the shared aho-corasick automaton and its kind (DFA or NFA).
+    #[doc(hidden)]
+    pub fn automaton_memory(&self) -> (usize, String) {
+        self.ac.as_ref().map_or((0, "none".into()), |ac| (ac.memory_usage(), format!("{:?}", ac.kind())))
+    }
+
     /// Runs only the overlapping aho-corasick pass (same automaton, no confirmation, no clock)
     /// and returns the number of hits: the "bare aho-corasick" baseline of the benchmarks.
     #[doc(hidden)]

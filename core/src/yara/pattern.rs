@@ -195,6 +195,97 @@ pub(crate) struct Atom {
     pub back_max: u32,
 }
 
+/// One item of a simple pattern (see [`simple_seq`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum SeqItem {
+    /// One byte from the set.
+    Set(ByteSet),
+    /// `min..=max` bytes from the set.
+    Gap(ByteSet, u32, u32),
+}
+
+/// Largest number of gap-length combinations a simple pattern may have.
+const MAX_SIMPLE_COMBOS: u64 = 64;
+
+/// The pattern as a sequence of byte sets and bounded gaps, when it is one (most hex strings and
+/// many regexes): such patterns are confirmed by a direct comparison instead of a DFA search.
+pub(crate) fn simple_seq(node: &Node) -> Option<Simple> {
+    let items = match node {
+        Node::Concat(v) => v.as_slice(),
+        other => std::slice::from_ref(other),
+    };
+    let mut out = Vec::with_capacity(items.len());
+    let mut combos = 1u64;
+    for it in items {
+        match it {
+            Node::Class(s) => out.push(SeqItem::Set(*s)),
+            Node::Repeat { node, min, max: Some(max), .. } => match **node {
+                Node::Class(s) => {
+                    combos = combos.saturating_mul(u64::from(max - min) + 1);
+                    out.push(SeqItem::Gap(s, *min, *max));
+                }
+                _ => return None,
+            },
+            _ => return None,
+        }
+    }
+    (combos <= MAX_SIMPLE_COMBOS).then(|| Simple::new(out))
+}
+
+/// A simple pattern split into its leading exact bytes (compared with one slice comparison) and
+/// the rest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Simple {
+    /// Leading bytes that must match exactly.
+    pub prefix: Vec<u8>,
+    /// The remaining items.
+    pub rest: Vec<SeqItem>,
+}
+
+impl Simple {
+    pub(crate) fn new(items: Vec<SeqItem>) -> Self {
+        let k = items.iter().take_while(|it| matches!(it, SeqItem::Set(s) if s.count() == 1)).count();
+        let prefix = items[..k]
+            .iter()
+            .filter_map(|it| match it {
+                SeqItem::Set(s) => (0..=255u8).find(|&b| s.contains(b)),
+                SeqItem::Gap(..) => None,
+            })
+            .collect();
+        Self { prefix, rest: items[k..].to_vec() }
+    }
+
+    /// True when the pattern matches `data` at `pos`, ending at most at `limit`.
+    pub(crate) fn matches(&self, data: &[u8], pos: usize, limit: usize) -> bool {
+        let end = pos + self.prefix.len();
+        end <= limit && data[pos..end] == self.prefix[..] && simple_match(&self.rest, data, end, limit)
+    }
+}
+
+/// True when the simple pattern matches `data` starting at `pos`, ending at most at `limit`.
+pub(crate) fn simple_match(items: &[SeqItem], data: &[u8], pos: usize, limit: usize) -> bool {
+    let Some((first, rest)) = items.split_first() else {
+        return true;
+    };
+    match first {
+        SeqItem::Set(s) => pos < limit && s.contains(data[pos]) && simple_match(rest, data, pos + 1, limit),
+        SeqItem::Gap(s, min, max) => {
+            let (min, max) = (*min as usize, *max as usize);
+            let mut p = pos;
+            for k in 0..=max {
+                if k >= min && simple_match(rest, data, p, limit) {
+                    return true;
+                }
+                if k == max || p >= limit || !s.contains(data[p]) {
+                    return false;
+                }
+                p += 1;
+            }
+            false
+        }
+    }
+}
+
 /// Longest atom kept.
 const MAX_ATOM: usize = 16;
 /// Atoms shorter than this are not worth it (a full DFA pass is used instead).
@@ -796,6 +887,25 @@ mod tests {
         assert_eq!(atoms(&n), None);
         let n = re("Ab", true).expect("parses");
         assert_eq!(atoms(&n).expect("atom")[0].bytes, b"ab".to_vec());
+    }
+
+    #[test]
+    fn simple_patterns_match_like_the_dfa() {
+        let n = hex("61 ?? [0-2] 62 6?").expect("parses");
+        let seq = simple_seq(&n).expect("simple");
+        assert_eq!(seq.prefix, b"a".to_vec());
+        let m = |d: &[u8]| seq.matches(d, 0, d.len());
+        assert!(m(b"axb`"));
+        assert!(m(b"axyzbc"));
+        assert!(!m(b"axyzwbc"));
+        assert!(!m(b"axb"));
+        assert!(simple_seq(&hex("61 ( 62 | 63 )").expect("parses")).is_none());
+        let n = re("ab{2,3}c", false).expect("parses");
+        let seq = simple_seq(&n).expect("simple");
+        assert!(seq.matches(b"abbbc", 0, 5));
+        assert!(!seq.matches(b"abbbc", 0, 4));
+        assert!(!seq.matches(b"abc", 0, 3));
+        assert!(!seq.matches(b"Abbc", 0, 4));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! patterns without atoms, then condition evaluation.
 
 use std::collections::HashSet;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use aho_corasick::automaton::OverlappingState as AcState;
 use regex_automata::hybrid::dfa::{Cache, OverlappingState};
@@ -30,10 +31,42 @@ struct Scan<'a, 'b, 'c> {
     budget: &'b mut Budget<'c>,
     offsets: Vec<Vec<usize>>,
     caches: Vec<Option<Box<Cache>>>,
-    tried: HashSet<(u32, usize)>,
+    tried: HashSet<(u32, usize), BuildHasherDefault<FxHasher>>,
     extra: Vec<bool>,
     confirms: u32,
     partial: bool,
+}
+
+/// A small multiplicative hasher for the (string, offset) pairs already tried: SipHash would
+/// dominate the cost of confirming candidates. Keys are not attacker-chosen in a way that
+/// matters: a collision only costs time, and the scan is under a time budget.
+#[derive(Default, Clone, Copy)]
+struct FxHasher(u64);
+
+impl FxHasher {
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FxHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.add(u64::from(b));
+        }
+    }
+    fn write_u32(&mut self, i: u32) {
+        self.add(u64::from(i));
+    }
+    fn write_u64(&mut self, i: u64) {
+        self.add(i);
+    }
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
 }
 
 fn alnum(b: Option<&u8>) -> bool {
@@ -101,8 +134,11 @@ impl Scan<'_, '_, '_> {
                 return false;
             }
         }
-        let cache = self.caches[sid as usize].get_or_insert_with(|| Box::new(prog.fwd.create_cache()));
         let end = self.data.len().min(s.saturating_add(REGEX_SCAN_LIMIT));
+        if let Some(seq) = &prog.simple {
+            return seq.matches(self.data, s, end);
+        }
+        let cache = self.caches[sid as usize].get_or_insert_with(|| Box::new(prog.fwd.create_cache()));
         let input = Input::new(self.data).range(s..end).anchored(Anchored::Yes).earliest(true);
         match prog.fwd.try_search_fwd(cache, &input) {
             Ok(m) => m.is_some(),
@@ -113,7 +149,7 @@ impl Scan<'_, '_, '_> {
         }
     }
 
-    fn atom_hit(&mut self, sid: u32, back_min: u32, back_max: u32, p: usize) {
+    fn atom_hit(&mut self, sid: u32, back_min: u32, back_max: u32, dedupe: bool, p: usize) {
         let (bmin, bmax) = (back_min as usize, back_max as usize);
         if p < bmin {
             return;
@@ -124,7 +160,7 @@ impl Scan<'_, '_, '_> {
             if self.partial {
                 return;
             }
-            if self.tried.insert((sid, s)) && self.confirm(sid, s) {
+            if (!dedupe || self.tried.insert((sid, s))) && self.confirm(sid, s) {
                 self.record(sid, s);
             }
         }
@@ -161,8 +197,8 @@ impl Scan<'_, '_, '_> {
                         Target::Text { string, variant } => {
                             self.text_hit(string, variant, m.start(), m.end());
                         }
-                        Target::Atom { string, back_min, back_max } => {
-                            self.atom_hit(string, back_min, back_max, m.start())
+                        Target::Atom { string, back_min, back_max, dedupe } => {
+                            self.atom_hit(string, back_min, back_max, dedupe, m.start())
                         }
                     }
                 }
@@ -328,7 +364,7 @@ impl Rules {
             budget,
             offsets: vec![Vec::new(); self.strings.len()],
             caches: (0..self.strings.len()).map(|_| None).collect(),
-            tried: HashSet::new(),
+            tried: HashSet::default(),
             extra: vec![false; self.extra_count],
             confirms: 0,
             partial: false,
