@@ -5,6 +5,7 @@
 //! Run: `cargo bench -p ferretwatch-core --bench url_check`
 
 use std::hint::black_box;
+use std::time::Instant;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use ferretwatch_core::domain::{HostInfo, SuffixList, parse_url};
@@ -88,6 +89,7 @@ fn bench(c: &mut Criterion) {
     let lookalike = host_infos(&psl, &LOOKALIKE.iter().map(|s| s.to_string()).collect::<Vec<_>>());
     let random = host_infos(&psl, &random_hosts(64));
 
+    per_host_report(&index, &mixed);
     c.bench_function("build_brand_index", |b| b.iter(|| BrandIndex::with_suffix_list(black_box(&brands), &psl)));
     let mut group = c.benchmark_group("check_host");
     for (name, sample) in [("mixed", &mixed), ("benign", &benign), ("lookalike", &lookalike), ("random", &random)] {
@@ -103,6 +105,35 @@ fn bench(c: &mut Criterion) {
     c.bench_function("brands_named_in", |b| {
         b.iter(|| index.brands_named_in(black_box("Sign in to your PayPal account | Secure")))
     });
+}
+
+/// The figure the budget is about: the *median over hosts* of the time one `check_host` takes
+/// (each host timed over many repetitions), plus p90 and the slowest hosts, printed once.
+fn per_host_report(index: &BrandIndex, sample: &[HostInfo]) {
+    const REPS: u32 = 2_000;
+    let mut times: Vec<(f64, &str)> = sample
+        .iter()
+        .map(|h| {
+            let _ = index.check_host(h);
+            let start = Instant::now();
+            for _ in 0..REPS {
+                black_box(index.check_host(black_box(h)));
+            }
+            (start.elapsed().as_secs_f64() * 1e9 / f64::from(REPS), h.ascii.as_str())
+        })
+        .collect();
+    times.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let at = |q: f64| times[((times.len() - 1) as f64 * q).round() as usize].0;
+    println!(
+        "check_host per host over {} mixed hosts: median {:.0} ns, p90 {:.0} ns, max {:.0} ns",
+        times.len(),
+        at(0.5),
+        at(0.9),
+        at(1.0)
+    );
+    for (t, h) in times.iter().rev().take(5) {
+        println!("  slowest: {h} {t:.0} ns");
+    }
 }
 
 criterion_group!(benches, bench);

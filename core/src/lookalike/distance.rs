@@ -12,6 +12,8 @@
 //!
 //! Labels longer than [`MAX_LEN`] characters are never compared (no brand label is that long).
 
+use std::sync::OnceLock;
+
 use super::skeleton::skeleton;
 
 /// Longest label (in characters) the alignment handles.
@@ -150,8 +152,26 @@ fn key_pos(c: char) -> Option<(i32, i32)> {
         .find_map(|(row, keys)| keys.find(c).map(|col| (row as i32, i32::try_from(col).unwrap_or(0))))
 }
 
-/// How `got` relates to `want` (two different characters).
+/// How `got` relates to `want` (two different characters). ASCII pairs come from a table
+/// computed once.
 pub fn sub_kind(want: char, got: char) -> SubKind {
+    static TABLE: OnceLock<Vec<SubKind>> = OnceLock::new();
+    if want.is_ascii() && got.is_ascii() {
+        let table = TABLE.get_or_init(|| {
+            let mut t = Vec::with_capacity(128 * 128);
+            for a in 0u8..128 {
+                for b in 0u8..128 {
+                    t.push(sub_kind_slow(char::from(a), char::from(b)));
+                }
+            }
+            t
+        });
+        return table.get(want as usize * 128 + got as usize).copied().unwrap_or(SubKind::Other);
+    }
+    sub_kind_slow(want, got)
+}
+
+fn sub_kind_slow(want: char, got: char) -> SubKind {
     let (a, b) = (want.to_ascii_lowercase(), got.to_ascii_lowercase());
     if LOOK_ALIKE.iter().any(|&(x, y)| (x, y) == (a, b) || (y, x) == (a, b)) {
         return SubKind::LookAlike;
@@ -240,18 +260,26 @@ pub fn align(host: &[char], brand: &[char], max: usize) -> Option<Alignment> {
         doubled: (j > 1 && brand[j - 2] == brand[j - 1]) || (j < m && brand[j] == brand[j - 1]),
         pos: j - 1,
     };
+    let mut extra_cost = [0f32; MAX_LEN + 1];
+    let mut missing_cost = [0f32; MAX_LEN + 1];
+    for (i, c) in extra_cost.iter_mut().enumerate().take(n + 1).skip(1) {
+        *c = extra(i).cost();
+    }
+    for (j, c) in missing_cost.iter_mut().enumerate().take(m + 1).skip(1) {
+        *c = missing(j).cost();
+    }
     let mut w = [[0f32; MAX_LEN + 1]; MAX_LEN + 1];
     for i in 1..=n {
-        w[i][0] = w[i - 1][0] + extra(i).cost();
+        w[i][0] = w[i - 1][0] + extra_cost[i];
     }
     for j in 1..=m {
-        w[0][j] = w[0][j - 1] + missing(j).cost();
+        w[0][j] = w[0][j - 1] + missing_cost[j];
     }
     for i in 1..=n {
         for j in 1..=m {
             let (g, b) = (host[i - 1], brand[j - 1]);
             let sub = if g == b { 0.0 } else { sub_weight(sub_kind(b, g)) };
-            let mut v = (w[i - 1][j] + extra(i).cost()).min(w[i][j - 1] + missing(j).cost()).min(w[i - 1][j - 1] + sub);
+            let mut v = (w[i - 1][j] + extra_cost[i]).min(w[i][j - 1] + missing_cost[j]).min(w[i - 1][j - 1] + sub);
             if i > 1 && j > 1 && g == brand[j - 2] && host[i - 2] == b && g != b {
                 v = v.min(w[i - 2][j - 2] + 0.6);
             }
@@ -287,7 +315,7 @@ pub fn align(host: &[char], brand: &[char], max: usize) -> Option<Alignment> {
                 }
             }
         }
-        if i > 0 && close(here, w[i - 1][j] + extra(i).cost()) {
+        if i > 0 && close(here, w[i - 1][j] + extra_cost[i]) {
             edits.push(extra(i));
             i -= 1;
         } else if j > 0 {
