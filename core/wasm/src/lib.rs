@@ -19,6 +19,9 @@ use ferretwatch_core::{DegradationLevel, PageFeatures, Settings};
 use serde::Deserialize;
 use wasm_bindgen::prelude::*;
 
+#[cfg(feature = "bench-api")]
+mod bench;
+
 #[wasm_bindgen]
 extern "C" {
     #[wasm_bindgen(js_namespace = performance, js_name = now)]

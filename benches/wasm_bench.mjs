@@ -1,0 +1,275 @@
+#!/usr/bin/env node
+// Benchmarks the WebAssembly engine under node (issue 2, "Speed and memory"), in one run:
+//   - engine load with the big pack (target/bench-pack, from benches/gen_pack.py)
+//   - corpus page scans (p50/p95), URL-only checks (median per URL, timed in batches)
+//   - a 1 MiB page scan next to a bare aho-corasick pass over the same atoms, in the same build
+//   - wasm linear memory after load and after the corpus, .wasm size gzipped
+//   - a breakdown of the load time by step (to find the hot spot when a goal is missed)
+// The extension's build (scripts/build-wasm → core/wasm/pkg) gives every public number; the
+// `bench-api` build (target/wasm-bench, see scripts/bench) adds the bare automaton, the load
+// breakdown and in-wasm timings without the JS ⇄ Rust conversions.
+//
+// Usage: node benches/wasm_bench.mjs [--quick]      (scripts/bench builds the inputs first)
+// Writes target/bench-results/wasm.json.
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { ROOT, readPackDir } from '../tests/node/helpers.mjs';
+
+const QUICK = process.argv.includes('--quick');
+const PROD_DIR = join(ROOT, 'core', 'wasm', 'pkg');
+const BENCH_DIR = join(ROOT, 'target', 'wasm-bench');
+const PACK_DIR = join(ROOT, 'target', 'bench-pack');
+const SRC_DIR = join(ROOT, 'target', 'bench-src');
+const OUT = join(ROOT, 'target', 'bench-results', 'wasm.json');
+const MB = 1024 * 1024;
+
+const GOALS = {
+  load_ms: 50,
+  corpus_p95_ms: 5,
+  page_ratio: 2,
+  url_median_us: 2,
+  memory_mb: 20,
+  wasm_gzip_mb: 1.5,
+};
+
+function need(path, what) {
+  if (!existsSync(path)) {
+    console.error(`wasm_bench: ${path} is missing (${what}).\nRun scripts/bench, which builds and generates everything.`);
+    process.exit(2);
+  }
+  return path;
+}
+
+need(join(PROD_DIR, 'ferretwatch_wasm_bg.wasm'), 'the release wasm build: scripts/build-wasm');
+need(join(BENCH_DIR, 'ferretwatch_wasm_bg.wasm'), 'the bench-api wasm build: scripts/bench --wasm-only');
+need(join(PACK_DIR, 'pack.json'), 'the big pack: python3 benches/gen_pack.py');
+for (const f of ['urls.json', 'atoms.json', 'page-1mib.features.json', 'corpus-features.jsonl']) {
+  need(join(SRC_DIR, f), 'benchmark inputs: python3 benches/gen_pack.py (the corpus needs tests/corpus/index.json)');
+}
+
+const now = () => performance.now();
+const sorted = (v) => [...v].sort((a, b) => a - b);
+const median = (v) => sorted(v)[Math.floor(v.length / 2)];
+const percentile = (v, p) => sorted(v)[Math.min(v.length, Math.max(1, Math.ceil((p / 100) * v.length))) - 1];
+const timeMs = (fn) => {
+  const t = now();
+  fn();
+  return now() - t;
+};
+
+async function instantiate(dir, tag) {
+  const glue = await import(`${pathToFileURL(join(dir, 'ferretwatch_wasm.js')).href}?${tag}`);
+  const module = new WebAssembly.Module(readFileSync(join(dir, 'ferretwatch_wasm_bg.wasm')));
+  const exports = glue.initSync({ module });
+  return { glue, memory: () => exports.memory.buffer.byteLength };
+}
+
+// ---- inputs ----
+const packFiles = readPackDir(PACK_DIR);
+const packBytes = Object.values(packFiles).reduce((n, b) => n + b.length, 0);
+const corpus = readFileSync(join(SRC_DIR, 'corpus-features.jsonl'), 'utf8')
+  .split('\n')
+  .filter((l) => l.trim() !== '')
+  .map((l) => JSON.parse(l));
+const page = JSON.parse(readFileSync(join(SRC_DIR, 'page-1mib.features.json'), 'utf8'));
+const pageHtml = { url: page.url, html: page.html };
+const urls = JSON.parse(readFileSync(join(SRC_DIR, 'urls.json'), 'utf8'));
+const atoms = JSON.parse(readFileSync(join(SRC_DIR, 'atoms.json'), 'utf8'));
+const manifest = JSON.parse(readFileSync(join(SRC_DIR, 'manifest.json'), 'utf8'));
+const pageSize = (f) => (f.html?.length ?? 0) + (f.text?.length ?? 0) + (f.inline_script?.length ?? 0);
+
+const R = {
+  date: new Date().toISOString(),
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, mem_gb: +(totalmem() / 2 ** 30).toFixed(1), node: process.version },
+  inputs: { pack_bytes: packBytes, corpus_pages: corpus.length, urls: urls.length, atoms: atoms.length, ...manifest },
+};
+
+// ---- the extension's build ----
+const wasmBytes = readFileSync(join(PROD_DIR, 'ferretwatch_wasm_bg.wasm'));
+R.wasm_bytes = wasmBytes.length;
+R.wasm_gzip_bytes = gzipSync(wasmBytes, { level: 9 }).length;
+
+const prod = await instantiate(PROD_DIR, 'prod');
+R.memory_initial_bytes = prod.memory();
+let engine;
+R.load_first_ms = timeMs(() => {
+  engine = new prod.glue.Engine(packFiles);
+});
+R.memory_after_load_bytes = prod.memory();
+
+// Corpus: one cold pass, then rounds; each page's time is its median over the rounds.
+const cold = corpus.map(({ features }) => timeMs(() => engine.scan(features)));
+const rounds = QUICK ? 3 : 7;
+const perPage = corpus.map(() => []);
+for (let r = 0; r < rounds; r++) {
+  corpus.forEach(({ features }, i) => perPage[i].push(timeMs(() => engine.scan(features))));
+}
+const pageMs = perPage.map(median);
+R.corpus_cold_p95_ms = percentile(cold, 95);
+R.corpus_p50_ms = percentile(pageMs, 50);
+R.corpus_p95_ms = percentile(pageMs, 95);
+R.corpus_max_ms = Math.max(...pageMs);
+R.corpus_largest_page_bytes = Math.max(...corpus.map(({ features }) => pageSize(features)));
+const slowest = pageMs.map((t, i) => [t, corpus[i].id, pageSize(corpus[i].features)]).sort((a, b) => b[0] - a[0]);
+R.corpus_slowest = slowest.slice(0, 3).map(([ms, id, bytes]) => ({ id, ms, bytes }));
+R.memory_after_corpus_bytes = prod.memory();
+
+// URL-only checks through the public API (verdict object included), batched per URL.
+const reps = QUICK ? 8 : 32;
+const urlUs = urls.map(({ url }) => {
+  try {
+    engine.checkUrl(url);
+  } catch {
+    return null;
+  }
+  return (timeMs(() => {
+    for (let i = 0; i < reps; i++) engine.checkUrl(url);
+  }) * 1000) / reps;
+});
+R.url_median_us = median(urlUs.filter((x) => x !== null));
+R.url_median_us_by_kind = {};
+for (const kind of ['benign', 'lookalike', 'random', 'reputation']) {
+  const v = urlUs.filter((x, i) => x !== null && urls[i].kind === kind);
+  if (v.length) R.url_median_us_by_kind[kind] = median(v);
+}
+
+// 1 MiB page through the public API.
+const pageRuns = QUICK ? 3 : 7;
+engine.scan(page);
+R.page_full_bytes = pageSize(page);
+R.page_full_ms = median(Array.from({ length: pageRuns }, () => timeMs(() => engine.scan(page))));
+R.page_html_ms = median(Array.from({ length: pageRuns }, () => timeMs(() => engine.scan(pageHtml))));
+R.page_full_verdict = (({ score, level, partial, findings }) => ({ score, level, partial, findings: findings.length }))(
+  engine.scan(page),
+);
+R.memory_after_page_bytes = prod.memory();
+
+// Reloads (the first load above is the cold one).
+const loads = [];
+for (let i = 0; i < (QUICK ? 2 : 5); i++) {
+  engine.free();
+  loads.push(
+    timeMs(() => {
+      engine = new prod.glue.Engine(packFiles);
+    }),
+  );
+}
+R.load_median_ms = median(loads);
+R.memory_after_reloads_bytes = prod.memory();
+engine.free();
+
+// ---- the bench-api build: verify+load, bare automaton, breakdowns, in-wasm timings ----
+const bench = await instantiate(BENCH_DIR, 'bench');
+// A client's update: verify the signed pack, then load it. A fresh instance, so that its memory
+// afterwards is that path's peak.
+const signedFiles = bench.glue.signPack(packFiles);
+const verifier = await instantiate(BENCH_DIR, 'verify');
+const vl = [verifier.glue.verifyAndLoad(signedFiles)];
+R.memory_after_verify_load_bytes = verifier.memory();
+for (let i = 0; i < (QUICK ? 1 : 4); i++) vl.push(verifier.glue.verifyAndLoad(signedFiles));
+R.verify_load_first_ms = vl[0].total;
+R.verify_load_ms = {};
+for (const k of ['copy', 'verify', 'load', 'total']) R.verify_load_ms[k] = median(vl.slice(1).map((x) => x[k]));
+
+const breakdowns = Array.from({ length: QUICK ? 1 : 3 }, () => bench.glue.loadBreakdown(packFiles));
+R.load_breakdown_ms = {};
+for (const k of ['copy', 'parse', 'psl', 'brands', 'yara', 'reputation', 'total']) {
+  R.load_breakdown_ms[k] = median(breakdowns.map((b) => b[k]));
+}
+R.load_breakdown_heap_bytes = breakdowns[0].heap;
+R.load_breakdown_peak_bytes = breakdowns[0].peak_bytes;
+const [live0] = bench.glue.heapStats(true);
+const eb = new bench.glue.Engine(packFiles);
+const [live1, peak1] = bench.glue.heapStats(true);
+R.engine_heap_bytes = live1 - live0;
+R.engine_load_peak_heap_bytes = peak1 - live0;
+let bare;
+R.bare_build_ms = timeMs(() => {
+  bare = new bench.glue.BareAc(atoms);
+});
+R.bare_memory_bytes = bare.memoryUsage();
+const pageBytes = new TextEncoder().encode(page.html);
+R.bare_matches = bare.count(pageBytes);
+R.bare_1mib_ms = median(Array.from({ length: pageRuns }, () => timeMs(() => bare.count(pageBytes))));
+eb.scan(pageHtml);
+R.bench_page_html_ms = median(Array.from({ length: pageRuns }, () => timeMs(() => eb.scan(pageHtml))));
+R.bench_page_html_raw_ms = median(eb.benchScanRaw(pageHtml, pageRuns));
+R.bench_page_full_raw_ms = median(eb.benchScanRaw(page, pageRuns));
+// Where a 1 MiB scan goes: the engine's own automaton alone, the YARA scan alone (all rules, the
+// generated ones, the default pack's).
+const yAll = new bench.glue.YaraRules(packFiles);
+const yGen = new bench.glue.YaraRules(packFiles, 'bench_generated');
+const yDef = new bench.glue.YaraRules(packFiles, '!bench_generated');
+R.engine_automaton_patterns = yAll.patternCount();
+R.engine_automaton_only_1mib_ms = median(Array.from({ length: pageRuns }, () => timeMs(() => yAll.barePass(pageBytes))));
+R.yara_all_1mib_ms = median(Array.from({ length: pageRuns }, () => timeMs(() => yAll.scan(pageBytes))));
+R.yara_generated_1mib_ms = median(Array.from({ length: pageRuns }, () => timeMs(() => yGen.scan(pageBytes))));
+R.yara_default_1mib_ms = median(Array.from({ length: pageRuns }, () => timeMs(() => yDef.scan(pageBytes))));
+yDef.free();
+yAll.free();
+yGen.free();
+R.page_ratio = R.bench_page_html_ms / R.bare_1mib_ms;
+R.page_ratio_raw = R.bench_page_html_raw_ms / R.bare_1mib_ms;
+const rawUrl = Array.from(eb.benchCheckUrlEach(urls.map((u) => u.url), QUICK ? 8 : 32)).filter((x) => x >= 0);
+R.url_median_raw_us = median(rawUrl);
+eb.free();
+bare.free();
+
+// ---- report ----
+const ms = (x) => `${x.toFixed(2)} ms`;
+const mb = (x) => `${(x / MB).toFixed(1)} MB`;
+const rows = [
+  ['engine verify+load, big pack (median)', `≤ ${GOALS.load_ms} ms`, ms(R.verify_load_ms.total), R.verify_load_ms.total <= GOALS.load_ms],
+  ['  of which signature + sha256 checks', '', ms(R.verify_load_ms.verify), null],
+  ['engine load only (new Engine, median)', '', ms(R.load_median_ms), null],
+  ['engine load only, first (cold)', '', ms(R.load_first_ms), null],
+  [`corpus page scan p95 (${corpus.length} pages)`, `≤ ${GOALS.corpus_p95_ms} ms`, ms(R.corpus_p95_ms), R.corpus_p95_ms <= GOALS.corpus_p95_ms],
+  ['corpus page scan p50', '', ms(R.corpus_p50_ms), null],
+  ['1 MiB page (html) / bare aho-corasick', `≤ ${GOALS.page_ratio}×`, `${R.page_ratio.toFixed(2)}× (${ms(R.bench_page_html_ms)} / ${ms(R.bare_1mib_ms)})`, R.page_ratio <= GOALS.page_ratio],
+  ['  same, engine only (no JS conversion)', '', `${R.page_ratio_raw.toFixed(2)}× (${ms(R.bench_page_html_raw_ms)})`, null],
+  [`1 MiB page, all features (${(R.page_full_bytes / MB).toFixed(2)} MB scanned)`, '', ms(R.page_full_ms), null],
+  ['URL-only check, median per URL', `≤ ${GOALS.url_median_us} µs`, `${R.url_median_us.toFixed(2)} µs`, R.url_median_us <= GOALS.url_median_us],
+  ['  same, engine only (no verdict object)', '', `${R.url_median_raw_us.toFixed(2)} µs`, null],
+  ['wasm memory after load', `≤ ${GOALS.memory_mb} MB`, mb(R.memory_after_load_bytes), R.memory_after_load_bytes <= GOALS.memory_mb * MB],
+  ['wasm memory after corpus', `≤ ${GOALS.memory_mb} MB`, mb(R.memory_after_corpus_bytes), R.memory_after_corpus_bytes <= GOALS.memory_mb * MB],
+  ['.wasm gzipped (extension build)', `≤ ${GOALS.wasm_gzip_mb} MB`, `${mb(R.wasm_gzip_bytes)} (${mb(R.wasm_bytes)} raw)`, R.wasm_gzip_bytes <= GOALS.wasm_gzip_mb * MB],
+];
+R.goals = Object.fromEntries(
+  rows.filter((r) => r[3] !== null).map((r) => [r[0].trim(), { goal: r[1], measured: r[2], met: r[3] }]),
+);
+const w0 = Math.max(...rows.map((r) => r[0].length));
+const w1 = Math.max(...rows.map((r) => r[1].length));
+const w2 = Math.max(...rows.map((r) => r[2].length));
+console.log(`wasm engine under node ${process.version}, ${R.machine.cpus} cores, ${R.date}${QUICK ? ' (quick)' : ''}`);
+console.log(`${'metric'.padEnd(w0)}  ${'goal'.padEnd(w1)}  ${'measured'.padEnd(w2)}  met`);
+for (const [name, goal, measured, met] of rows) {
+  console.log(`${name.padEnd(w0)}  ${goal.padEnd(w1)}  ${measured.padEnd(w2)}  ${met === null ? '' : met ? 'yes' : 'NO'}`);
+}
+const b = R.load_breakdown_ms;
+console.log(
+  `load breakdown (ms): copy ${b.copy.toFixed(1)}, parse ${b.parse.toFixed(1)}, psl ${b.psl.toFixed(1)}, ` +
+    `brands ${b.brands.toFixed(1)}, yara ${b.yara.toFixed(1)}, reputation ${b.reputation.toFixed(1)}, total ${b.total.toFixed(1)}`,
+);
+const h = R.load_breakdown_heap_bytes;
+console.log(
+  `heap held (MB): engine ${mb(R.engine_heap_bytes)} (load peak ${mb(R.engine_load_peak_heap_bytes)}); by step: ` +
+    `files copy ${mb(h.copy)}, parsed pack ${mb(h.parse)}, psl ${mb(h.psl)}, brands ${mb(h.brands)}, ` +
+    `yara ${mb(h.yara)}, reputation ${mb(h.reputation)}`,
+);
+console.log(
+  `1 MiB page (ms): bare ${R.bare_1mib_ms.toFixed(2)}, engine's automaton alone ${R.engine_automaton_only_1mib_ms.toFixed(2)} ` +
+    `(${R.engine_automaton_patterns} patterns), YARA scan: all rules ${R.yara_all_1mib_ms.toFixed(2)}, ` +
+    `generated rules ${R.yara_generated_1mib_ms.toFixed(2)}, default pack rules ${R.yara_default_1mib_ms.toFixed(2)}`,
+);
+console.log(`URL median by kind (µs): ${Object.entries(R.url_median_us_by_kind).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+console.log(`slowest corpus pages: ${R.corpus_slowest.map((s) => `${s.id} ${s.ms.toFixed(2)} ms (${s.bytes} B)`).join(', ')}`);
+console.log(
+  `memory: initial ${mb(R.memory_initial_bytes)}, after 1 MiB page ${mb(R.memory_after_page_bytes)}, ` +
+    `after reloads ${mb(R.memory_after_reloads_bytes)}, after verify+load (fresh instance) ${mb(R.memory_after_verify_load_bytes)}`,
+);
+mkdirSync(join(ROOT, 'target', 'bench-results'), { recursive: true });
+writeFileSync(OUT, `${JSON.stringify(R, null, 2)}\n`);
+console.log(`results: ${OUT}`);
