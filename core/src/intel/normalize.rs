@@ -132,6 +132,14 @@ pub fn keeps_query(u: &url::Url) -> bool {
     trimmed.is_empty() || QUERY_SCRIPTS.iter().any(|e| trimmed.ends_with(e))
 }
 
+/// `javascript:…`, `data:…`, `mailto:…`: a scheme followed by something that is not a port.
+fn has_other_scheme(lower: &str) -> bool {
+    let Some((scheme, rest)) = lower.split_once(':') else { return false };
+    let is_scheme = scheme.starts_with(|c: char| c.is_ascii_alphabetic())
+        && scheme.bytes().all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b));
+    is_scheme && !scheme.contains('.') && !rest.starts_with(|c: char| c.is_ascii_digit())
+}
+
 /// Normalizes a URL (see the module table).
 ///
 /// # Errors
@@ -145,7 +153,7 @@ pub fn url(s: &str) -> Result<String, NormalizeError> {
     let lower = t.to_ascii_lowercase();
     let with_scheme = if lower.starts_with("http://") || lower.starts_with("https://") {
         t.to_string()
-    } else if lower.contains("://") {
+    } else if lower.contains("://") || has_other_scheme(&lower) {
         return Err(bad("scheme is not http or https"));
     } else {
         format!("http://{t}")
@@ -193,6 +201,9 @@ mod tests {
             ("idn host", "http://bücher.example/", Some("xn--bcher-kva.example/")),
             ("user info dropped", "http://user:pw@evil.example/x", Some("evil.example/x")),
             ("ftp refused", "ftp://evil.example/x", None),
+            ("javascript refused", "javascript:alert(1)", None),
+            ("bare host with port", "evil.example:8080/x", Some("evil.example:8080/x")),
+            ("localhost-style host with port", "intranet:8080/x", Some("intranet:8080/x")),
             ("spaces refused", "http://evil.example/a b", None),
         ] {
             assert_eq!(url(input).ok().as_deref(), want, "{name}");
