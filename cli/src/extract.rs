@@ -6,7 +6,9 @@
 //! disabled, and walked once, iteratively (an explicit stack, no recursion: 100,000 nested
 //! elements are fine). [`extract`] takes `&str`: callers decode bytes first, replacing invalid
 //! UTF-8 (`String::from_utf8_lossy`), and cap what they read; at most [`MAX_HTML_INPUT`] bytes
-//! of the string are parsed (cut at a char boundary).
+//! of the string are parsed (cut at a char boundary). Start tags nested deeper than
+//! [`MAX_DEPTH`] open elements are dropped before parsing, text kept (see [`limit_nesting`]; Blink
+//! stops nesting at the same depth), so hostile nesting costs linear time.
 //!
 //! # Fields
 //! - `url`: as given. `html`: the source as given, cut to [`MAX_HTML_KEPT`] bytes at a char
@@ -22,7 +24,8 @@
 //!   containing `display:none` / `visibility:hidden` (case- and whitespace-insensitive), or the
 //!   same on any ancestor. When any `<input type=password>` belongs to no form, one extra form
 //!   with an empty action is appended holding every input that belongs to no form (pages that
-//!   post with script still collect passwords).
+//!   post with script still collect passwords). At most [`MAX_LIST`] forms, [`MAX_LIST`] inputs
+//!   per form and 4 × [`MAX_LIST`] inputs per page are kept.
 //! - `links`: `<a href>`. `images`: `<img src>`, the first URL of `<img srcset>`,
 //!   `<link rel=icon|apple-touch-icon href>` (`rel` is a space-separated token list), `<meta
 //!   property="og:image" content>`. `scripts`: `<script src>`. `styles`: `<link rel=stylesheet
@@ -59,7 +62,7 @@
 //!   exact area-average resize to 32×32) and [`phash::phash_32x32`].
 //!
 //! # Example
-//! ```ignore
+//! ```text
 //! let f = extract("https://example.com/", "<title> Sign  in </title><form action=//evil.test><input type=password name=pw></form>");
 //! assert_eq!(f.title, "Sign in");
 //! assert_eq!(f.forms[0].inputs[0].kind, "password");

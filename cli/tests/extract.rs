@@ -604,3 +604,14 @@ fn odd_documents_do_not_panic() {
     }
     assert!(feats(&many_attrs).forms.len() == 1);
 }
+
+#[test]
+fn module_doc_example() {
+    let f = extract(
+        "https://example.com/",
+        "<title> Sign  in </title><form action=//evil.test><input type=password name=pw></form>",
+    );
+    assert_eq!(f.title, "Sign in");
+    assert_eq!(f.forms[0].action, "//evil.test");
+    assert_eq!(f.forms[0].inputs[0].kind, "password");
+}
