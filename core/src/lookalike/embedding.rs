@@ -4,8 +4,10 @@
 //!
 //! Tokens are the host's pieces between `.` and `-`, so `appleton.org` never contains `apple`.
 //! Brand names that are everyday words (`apple`, `target`, `orange`) only count next to a
-//! phishing word (login, verify, account, …) or as a full domain, and labels shorter than four
-//! characters only as a full domain (`dhl.com-tracking.info`).
+//! phishing word (login, verify, account, …), as a full domain, or written with look-alike
+//! characters (`amaz0n-orders`). Three-letter names (`dhl`, `ups`, `irs`) count only next to a
+//! phishing word (`dhl-parcel-tracking.info`) — a deliberate extension of the four-letter rule
+//! for the most-phished carriers and agencies — and shorter ones only as a full domain.
 
 /// Words that phishing hosts put next to a brand name.
 pub const PHISHING_WORDS: &[&str] = &[
@@ -16,6 +18,7 @@ pub const PHISHING_WORDS: &[&str] = &[
     "activation",
     "alert",
     "alerts",
+    "appeal",
     "auth",
     "authenticate",
     "authentication",
@@ -30,11 +33,15 @@ pub const PHISHING_WORDS: &[&str] = &[
     "confirm",
     "confirmation",
     "connect",
+    "copyright",
     "customer",
     "customers",
     "delivery",
     "dispute",
     "docs",
+    "fee",
+    "fees",
+    "free",
     "gift",
     "giveaway",
     "help",
@@ -51,6 +58,8 @@ pub const PHISHING_WORDS: &[&str] = &[
     "notification",
     "official",
     "online",
+    "order",
+    "orders",
     "package",
     "parcel",
     "password",
@@ -60,6 +69,7 @@ pub const PHISHING_WORDS: &[&str] = &[
     "portal",
     "recover",
     "recovery",
+    "redelivery",
     "refund",
     "refunds",
     "renew",
@@ -73,6 +83,7 @@ pub const PHISHING_WORDS: &[&str] = &[
     "service",
     "services",
     "session",
+    "shipment",
     "sign",
     "signin",
     "signon",
@@ -139,6 +150,7 @@ pub const COMMON_WORDS: &[&str] = &[
     "grab",
     "guardian",
     "harmony",
+    "hermes",
     "indeed",
     "ledger",
     "life",
@@ -160,6 +172,7 @@ pub const COMMON_WORDS: &[&str] = &[
     "outlook",
     "phantom",
     "plus",
+    "polygon",
     "premier",
     "prime",
     "progressive",
@@ -191,6 +204,8 @@ pub const COMMON_WORDS: &[&str] = &[
     "venture",
     "vision",
     "vivo",
+    "weather",
+    "wired",
     "wise",
     "zoom",
 ];
