@@ -347,6 +347,18 @@ pub fn verify_pack(files: &PackFiles, trust: &Trust, policy: &Policy) -> Result<
         }
     };
     let (manifest, signers) = verify_manifest(manifest_json, &publishers, policy)?;
+    let out = verify_artifacts(&manifest, files, policy)?;
+    Ok(VerifiedPack { manifest, signers, keys_version, files: out })
+}
+
+/// Checks the artifacts of a pack against its (already verified) manifest: the declared total
+/// against [`Policy::max_pack_bytes`] first, then each artifact's presence, size (before
+/// hashing) and sha256, then stray files. Returns the artifacts.
+///
+/// # Errors
+/// [`SignedError::DownloadTooLarge`], [`SignedError::MissingArtifact`],
+/// [`SignedError::SizeMismatch`], [`SignedError::HashMismatch`], [`SignedError::ExtraArtifact`].
+pub fn verify_artifacts(manifest: &Manifest, files: &PackFiles, policy: &Policy) -> Result<PackFiles, SignedError> {
     let total = manifest.total_size();
     if total > policy.max_pack_bytes {
         return Err(SignedError::DownloadTooLarge { path: "(all artifacts)".into(), limit: policy.max_pack_bytes });
@@ -372,5 +384,5 @@ pub fn verify_pack(files: &PackFiles, trust: &Trust, policy: &Policy) -> Result<
             return Err(SignedError::ExtraArtifact { path: clip(p, MAX_PATH_BYTES) });
         }
     }
-    Ok(VerifiedPack { manifest, signers, keys_version, files: out })
+    Ok(out)
 }
