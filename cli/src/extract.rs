@@ -50,7 +50,8 @@
 //!   cut at [`MAX_INLINE_SCRIPT`] bytes.
 //! - `image_phashes`: pHashes ([`ferretwatch_core::phash`], 16 lowercase hex digits, no
 //!   duplicates, at most [`MAX_PHASHES`]) of the favicons (`<link rel=icon|apple-touch-icon>`)
-//!   and logos (`<img>` whose `src`, `alt`, `class` or `id` contains `logo`, any case), in
+//!   and logos (`<img>` whose `src` (unless a `data:` URL), `alt`, `class` or `id` contains
+//!   `logo`, any case), in
 //!   document order. An image is hashed when its URL is a `data:image/{png,jpeg,gif,x-icon,
 //!   vnd.microsoft.icon};base64,` URL (always), or, with [`extract_with_assets`] and a base
 //!   directory, a relative path (query and fragment dropped, `%XX` decoded) to a regular file
@@ -523,9 +524,11 @@ impl Walker {
                 if let Some(first) = el.attr("srcset").and_then(first_srcset_url) {
                     push_entry(&mut self.images, first);
                 }
-                let is_logo = ["src", "alt", "class", "id"]
-                    .iter()
-                    .any(|a| el.attr(a).is_some_and(|v| v.to_ascii_lowercase().contains("logo")));
+                // A data: URL's payload is not a name: "logo" in base64 would be chance.
+                let is_logo = ["src", "alt", "class", "id"].iter().any(|a| {
+                    el.attr(a)
+                        .is_some_and(|v| !(*a == "src" && is_data_url(v)) && v.to_ascii_lowercase().contains("logo"))
+                });
                 if is_logo && !src.is_empty() {
                     self.candidate(src);
                 }
@@ -656,8 +659,11 @@ fn bounded_entry(v: &str) -> Option<String> {
     if v.len() <= MAX_ENTRY {
         return Some(v.to_string());
     }
-    let is_data = v.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:"));
-    is_data.then(|| cut(v, MAX_ENTRY).to_string())
+    is_data_url(v).then(|| cut(v, MAX_ENTRY).to_string())
+}
+
+fn is_data_url(v: &str) -> bool {
+    v.trim_start_matches(is_ascii_ws).get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:"))
 }
 
 fn is_ascii_ws(c: char) -> bool {
@@ -923,7 +929,7 @@ fn hash_candidates(candidates: &[String], base_dir: Option<&Path>) -> Vec<String
         if out.len() >= MAX_PHASHES {
             break;
         }
-        let bytes = if src.get(..5).is_some_and(|p| p.eq_ignore_ascii_case("data:")) {
+        let bytes = if is_data_url(src) {
             decode_data_image(src)
         } else {
             base.as_deref().and_then(|b| resolve_local(b, src)).and_then(|p| read_bounded(&p))

@@ -462,6 +462,11 @@ fn data_url_favicon_is_hashed() {
             format!("<img alt=Logo src=\"data:image/png;base64,{}\n{}\">", &b64[..20], &b64[20..]),
             true,
         ),
+        (
+            "an img is a logo by its name, not by its data: URL text",
+            format!(r#"<img src="data:image/png;name=logo.png;base64,{b64}">"#),
+            false,
+        ),
         ("not base64", r#"<link rel=icon href="data:image/png,notbase64">"#.to_string(), false),
         ("svg is not decoded", r#"<link rel=icon href="data:image/svg+xml;base64,PHN2Zy8+">"#.to_string(), false),
         ("garbage bytes", r#"<link rel=icon href="data:image/png;base64,AAAAAAAA">"#.to_string(), false),
