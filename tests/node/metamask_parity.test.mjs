@@ -72,12 +72,15 @@ test('wasm engine agrees with eth-phishing-detect on ≥ 2,000 domains', async (
       const hostname = new URL(`https://${domain}/`).hostname;
       const want = theirs(detector.check(hostname));
       const got = ours(await host.checkUrl(`https://${domain}/`));
+      // The narrow reputation-only entry point gives the same answer.
+      const narrow = ours({ findings: host.engine.checkReputation(`https://${domain}/`) });
       const key = `${group}:${want.result ? want.type : 'pass'}`;
       counts[key] = (counts[key] ?? 0) + 1;
       try {
         assert.deepEqual(got, want);
+        assert.deepEqual(narrow, want);
       } catch {
-        disagreements.push({ domain, hostname, group, want, got });
+        disagreements.push({ domain, hostname, group, want, got, narrow });
       }
     }
     if (disagreements.length) console.log('disagreements:', JSON.stringify(disagreements, null, 1));

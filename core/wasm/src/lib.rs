@@ -115,6 +115,14 @@ impl Engine {
         self.scan_features(&PageFeatures::from_url(url))
     }
 
+    /// Reputation-only check of a URL (feeds and MetaMask lists): an array of findings, empty
+    /// when no list names it. Bad URLs throw.
+    #[wasm_bindgen(js_name = checkReputation)]
+    pub fn check_reputation(&self, url: &str) -> Result<JsValue, JsError> {
+        let findings = self.inner.check_reputation(url).map_err(|e| JsError::new(&e.to_string()))?;
+        to_js(&findings)
+    }
+
     fn scan_features(&mut self, f: &PageFeatures) -> Result<JsValue, JsError> {
         if let Err(e) = f.validate(&FeatureLimits::default()) {
             self.counters.record_failure("bad_features");
