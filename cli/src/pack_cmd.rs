@@ -527,34 +527,7 @@ fn sign(pack: &Path, key: &Path, json_out: bool) -> Result<ExitCode> {
 
 /// Snake-case name of a rejection, for `--json` output.
 pub fn error_kind(e: &SignedError) -> &'static str {
-    match e {
-        SignedError::Malformed { .. } => "malformed",
-        SignedError::Encoding { .. } => "encoding",
-        SignedError::Oversized { .. } => "oversized",
-        SignedError::FormatVersion { .. } => "format_version",
-        SignedError::MissingSignature { .. } => "missing_signature",
-        SignedError::BadSignature { .. } => "bad_signature",
-        SignedError::DuplicateSigner { .. } => "duplicate_signer",
-        SignedError::BelowThreshold { .. } => "below_threshold",
-        SignedError::UnknownKey { .. } => "unknown_key",
-        SignedError::ExpiredKey { .. } => "expired_key",
-        SignedError::RevokedKey { .. } => "revoked_key",
-        SignedError::Rollback { .. } => "rollback",
-        SignedError::Expired { .. } => "expired",
-        SignedError::NotYetValid { .. } => "not_yet_valid",
-        SignedError::ExtensionTooOld { .. } => "extension_too_old",
-        SignedError::MissingArtifact { .. } => "missing_artifact",
-        SignedError::ExtraArtifact { .. } => "extra_artifact",
-        SignedError::SizeMismatch { .. } => "size_mismatch",
-        SignedError::HashMismatch { .. } => "hash_mismatch",
-        SignedError::DownloadTooLarge { .. } => "download_too_large",
-        SignedError::UnsafePath { .. } => "unsafe_path",
-        SignedError::BadVersion { .. } => "bad_version",
-        SignedError::Replay { .. } => "replay",
-        SignedError::VersionMismatch { .. } => "version_mismatch",
-        SignedError::Artifacts(_) => "artifacts",
-        SignedError::Invalid { .. } => "invalid",
-    }
+    e.kind()
 }
 
 /// Verifies and loads a built pack as a client would. Returns the engine and what was verified.

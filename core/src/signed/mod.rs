@@ -299,6 +299,41 @@ pub enum SignedError {
     },
 }
 
+impl SignedError {
+    /// A stable snake_case name of the rejection (`bad_signature`, `rollback`, ...), for JSON
+    /// output, JS errors and telemetry.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            SignedError::Malformed { .. } => "malformed",
+            SignedError::Encoding { .. } => "encoding",
+            SignedError::Oversized { .. } => "oversized",
+            SignedError::FormatVersion { .. } => "format_version",
+            SignedError::MissingSignature { .. } => "missing_signature",
+            SignedError::BadSignature { .. } => "bad_signature",
+            SignedError::DuplicateSigner { .. } => "duplicate_signer",
+            SignedError::BelowThreshold { .. } => "below_threshold",
+            SignedError::UnknownKey { .. } => "unknown_key",
+            SignedError::ExpiredKey { .. } => "expired_key",
+            SignedError::RevokedKey { .. } => "revoked_key",
+            SignedError::Rollback { .. } => "rollback",
+            SignedError::Expired { .. } => "expired",
+            SignedError::NotYetValid { .. } => "not_yet_valid",
+            SignedError::ExtensionTooOld { .. } => "extension_too_old",
+            SignedError::MissingArtifact { .. } => "missing_artifact",
+            SignedError::ExtraArtifact { .. } => "extra_artifact",
+            SignedError::SizeMismatch { .. } => "size_mismatch",
+            SignedError::HashMismatch { .. } => "hash_mismatch",
+            SignedError::DownloadTooLarge { .. } => "download_too_large",
+            SignedError::UnsafePath { .. } => "unsafe_path",
+            SignedError::BadVersion { .. } => "bad_version",
+            SignedError::Replay { .. } => "replay",
+            SignedError::VersionMismatch { .. } => "version_mismatch",
+            SignedError::Artifacts(_) => "artifacts",
+            SignedError::Invalid { .. } => "invalid",
+        }
+    }
+}
+
 /// sha256 of `bytes` as 64 lowercase hex digits.
 pub fn sha256_hex(bytes: &[u8]) -> String {
     hex(&sha256(bytes))

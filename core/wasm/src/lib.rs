@@ -14,6 +14,7 @@ use ferretwatch_core as core;
 use ferretwatch_core::budget::Clock;
 use ferretwatch_core::features::FeatureLimits;
 use ferretwatch_core::pack::{PackFiles, Thresholds};
+use ferretwatch_core::signed;
 use ferretwatch_core::telemetry::Counters;
 use ferretwatch_core::{DegradationLevel, PageFeatures, Settings};
 use serde::Deserialize;
@@ -45,6 +46,51 @@ struct JsSettings {
     trusted_sites: Vec<String>,
 }
 
+/// Trust options of `Engine.fromSignedPack` (camelCase).
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+struct JsTrust {
+    #[serde(default)]
+    publishers: Vec<String>,
+    #[serde(default)]
+    roots: Vec<String>,
+    #[serde(default = "default_threshold")]
+    threshold: usize,
+    #[serde(default = "default_root_threshold")]
+    root_threshold: usize,
+    #[serde(default)]
+    held_version: Option<String>,
+    #[serde(default)]
+    held_keys_version: u64,
+    now_ms: f64,
+    extension_version: String,
+    #[serde(default)]
+    max_pack_bytes: Option<f64>,
+}
+
+fn default_threshold() -> usize {
+    signed::DEFAULT_THRESHOLD
+}
+
+fn default_root_threshold() -> usize {
+    1
+}
+
+/// `{name: Uint8Array}` → pack files.
+fn files_from_js(files: &js_sys::Object) -> Result<PackFiles, JsError> {
+    let mut map = PackFiles::new();
+    for entry in js_sys::Object::entries(files).iter() {
+        let pair = js_sys::Array::from(&entry);
+        let name = pair.get(0).as_string().ok_or_else(|| JsError::new("pack file names must be strings"))?;
+        let value = pair.get(1);
+        if !value.is_instance_of::<js_sys::Uint8Array>() {
+            return Err(JsError::new(&format!("pack file `{name}` must be a Uint8Array")));
+        }
+        map.insert(name, js_sys::Uint8Array::from(value).to_vec());
+    }
+    Ok(map)
+}
+
 /// The detection engine with its loaded pack, settings and telemetry counters.
 #[wasm_bindgen]
 pub struct Engine {
@@ -64,17 +110,51 @@ impl Engine {
     #[wasm_bindgen(constructor)]
     pub fn new(files: &js_sys::Object) -> Result<Engine, JsError> {
         console_error_panic_hook::set_once();
-        let mut map = PackFiles::new();
-        for entry in js_sys::Object::entries(files).iter() {
-            let pair = js_sys::Array::from(&entry);
-            let name = pair.get(0).as_string().ok_or_else(|| JsError::new("pack file names must be strings"))?;
-            let value = pair.get(1);
-            if !value.is_instance_of::<js_sys::Uint8Array>() {
-                return Err(JsError::new(&format!("pack file `{name}` must be a Uint8Array")));
-            }
-            map.insert(name, js_sys::Uint8Array::from(value).to_vec());
-        }
+        let map = files_from_js(files)?;
         let inner = core::Engine::from_files(&map).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(Engine { inner, settings: Settings::default(), counters: Counters::default() })
+    }
+
+    /// Verifies a signed pack (`manifest.json`, optional `keys.json`, artifacts; same object
+    /// shape as the constructor) and loads it. `trust` is
+    /// `{publishers?: [base64 key], roots?: [base64 key], threshold?: 2, rootThreshold?: 1,
+    /// heldVersion?, heldKeysVersion?: 0, nowMs, extensionVersion, maxPackBytes?}`: with `roots`,
+    /// the pack must carry a `keys.json` they signed; otherwise `publishers` are trusted
+    /// directly. A rejection throws an `Error` whose `kind` is the reason
+    /// (`bad_signature`, `rollback`, `hash_mismatch`, ...; docs/rule-pack-format.md); the caller
+    /// keeps its current engine (last known good).
+    #[wasm_bindgen(js_name = fromSignedPack)]
+    pub fn from_signed_pack(files: &js_sys::Object, trust: JsValue) -> Result<Engine, JsValue> {
+        console_error_panic_hook::set_once();
+        let t: JsTrust = serde_wasm_bindgen::from_value(trust)
+            .map_err(|e| JsValue::from(JsError::new(&format!("trust options are malformed: {e}"))))?;
+        let map = files_from_js(files).map_err(JsValue::from)?;
+        let reject = |e: signed::SignedError| {
+            let err = js_sys::Error::new(&e.to_string());
+            let _ = js_sys::Reflect::set(&err, &"kind".into(), &e.kind().into());
+            JsValue::from(err)
+        };
+        let keys = |list: &[String]| -> Result<Vec<signed::PublicKey>, signed::SignedError> {
+            list.iter().map(|k| signed::PublicKey::from_base64(k)).collect()
+        };
+        let trust = if t.roots.is_empty() {
+            signed::manifest::Trust::Direct(signed::KeySet::direct(&keys(&t.publishers).map_err(reject)?, t.threshold))
+        } else {
+            signed::manifest::Trust::Roots {
+                roots: signed::KeySet::direct(&keys(&t.roots).map_err(reject)?, t.root_threshold),
+                held_keys_version: t.held_keys_version,
+                min_threshold: t.threshold,
+            }
+        };
+        let policy = signed::Policy {
+            now: (t.now_ms.max(0.0) / 1000.0) as u64,
+            held_version: t.held_version,
+            extension_version: t.extension_version,
+            max_pack_bytes: t.max_pack_bytes.map(|b| b.max(0.0) as u64).unwrap_or(signed::DEFAULT_MAX_PACK_BYTES),
+            ..signed::Policy::default()
+        };
+        let verified = signed::verify_pack(&map, &trust, &policy).map_err(reject)?;
+        let inner = signed::store::load_engine(&verified).map_err(reject)?;
         Ok(Engine { inner, settings: Settings::default(), counters: Counters::default() })
     }
 
@@ -143,8 +223,8 @@ impl Engine {
     /// Sets the user's thresholds and trusted sites: `{yellow?, red?, trustedSites?}`.
     #[wasm_bindgen(js_name = setSettings)]
     pub fn set_settings(&mut self, settings: JsValue) -> Result<(), JsError> {
-        let s: JsSettings =
-            serde_wasm_bindgen::from_value(settings).map_err(|e| JsError::new(&format!("settings are malformed: {e}")))?;
+        let s: JsSettings = serde_wasm_bindgen::from_value(settings)
+            .map_err(|e| JsError::new(&format!("settings are malformed: {e}")))?;
         let base = self.inner.config().thresholds;
         let t = Thresholds { yellow: s.yellow.unwrap_or(base.yellow), red: s.red.unwrap_or(base.red) };
         if t.yellow == 0 || t.yellow > t.red || t.red > 100 {
