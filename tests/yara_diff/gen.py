@@ -16,7 +16,7 @@ TEXT_ALPHABET = "abcABC01_ -."
 
 
 def text_literal(rng):
-    n = rng.randint(1, 4)
+    n = rng.randint(1, 4) if rng.random() < 0.6 else rng.randint(5, 9)
     chars = [rng.choice(TEXT_ALPHABET) for _ in range(n)]
     src = ""
     raw = b""
@@ -67,7 +67,7 @@ def hex_seq(rng, n, depth):
 
 
 def gen_hex_string(rng):
-    body = hex_seq(rng, rng.randint(1, 4), 0)
+    body = hex_seq(rng, rng.randint(1, 4) if rng.random() < 0.6 else rng.randint(5, 8), 0)
     if rng.random() < 0.1:
         body += " // trailing comment\n"
     return "{ " + body + " }", ("hex",)

@@ -37,7 +37,7 @@ pub(crate) struct RegexProg {
     /// Reverse DFA (match kind All), used for a full pass when there is no atom.
     pub rev: Option<DFA>,
     /// The pattern as a simple sequence (byte sets and small gaps), confirmed without the DFA.
-    pub simple: Option<pattern::Simple>,
+    pub simple: Option<Vec<pattern::Simple>>,
 }
 
 /// A compiled string.
@@ -53,7 +53,8 @@ pub(crate) enum Target {
     /// Extra literal number `i`.
     Extra(u32),
     /// Variant `variant` of text string `string` (the pattern is the whole variant).
-    Text { string: u32, variant: u32 },
+    /// Variant `variant` of text string `string`; the atom starts `back` bytes into it.
+    Text { string: u32, variant: u32, back: u32 },
     /// An atom of hex/regex string `string`: the match starts `back_min..=back_max` bytes
     /// before the atom.
     Atom {
@@ -194,7 +195,8 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
                         variants.push(TextVariant { bytes: widen(bytes), nocase: *nocase, wide: true });
                     }
                     for (vi, v) in variants.iter().enumerate() {
-                        b.add(&v.bytes, Target::Text { string: sid, variant: vi as u32 });
+                        let (w, len, _) = pattern::best_window(&v.bytes);
+                        b.add(&v.bytes[w..w + len], Target::Text { string: sid, variant: vi as u32, back: w as u32 });
                     }
                     strings.push(CString::Text { variants, fullword: *fullword });
                 }
@@ -242,5 +244,14 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
                 .map_err(|e| (0, SrcError::new(0, format!("cannot build the literal automaton: {e}"))))?,
         )
     };
-    Ok(Rules { rules, strings, ac, targets: b.targets, max_pattern_len, fallback, extra_count: extra_literals.len() })
+    Ok(Rules {
+        rules,
+        strings,
+        ac,
+        targets: b.targets,
+        max_pattern_len,
+        fallback,
+        extra_count: extra_literals.len(),
+        cache_pool: std::sync::Mutex::default(),
+    })
 }

@@ -94,6 +94,9 @@ pub struct Rules {
     max_pattern_len: usize,
     fallback: Vec<u32>,
     extra_count: usize,
+    /// Lazy-DFA caches kept between scans (creating one costs more than a typical
+    /// confirmation). A concurrent scan that finds the pool taken starts with fresh caches.
+    cache_pool: std::sync::Mutex<Vec<Option<Box<regex_automata::hybrid::dfa::Cache>>>>,
 }
 
 fn to_compile_error(file: &str, src: &str, e: &lexer::SrcError) -> CompileError {

@@ -204,32 +204,68 @@ pub(crate) enum SeqItem {
     Gap(ByteSet, u32, u32),
 }
 
-/// Largest number of gap-length combinations a simple pattern may have.
+/// Largest number of gap-length combinations a simple sequence may have.
 const MAX_SIMPLE_COMBOS: u64 = 64;
+/// Largest number of sequences an alternation may expand into.
+const MAX_SIMPLE_SEQS: usize = 16;
 
-/// The pattern as a sequence of byte sets and bounded gaps, when it is one (most hex strings and
-/// many regexes): such patterns are confirmed by a direct comparison instead of a DFA search.
-pub(crate) fn simple_seq(node: &Node) -> Option<Simple> {
-    let items = match node {
-        Node::Concat(v) => v.as_slice(),
-        other => std::slice::from_ref(other),
-    };
-    let mut out = Vec::with_capacity(items.len());
-    let mut combos = 1u64;
-    for it in items {
-        match it {
-            Node::Class(s) => out.push(SeqItem::Set(*s)),
-            Node::Repeat { node, min, max: Some(max), .. } => match **node {
-                Node::Class(s) => {
-                    combos = combos.saturating_mul(u64::from(max - min) + 1);
-                    out.push(SeqItem::Gap(s, *min, *max));
-                }
-                _ => return None,
-            },
-            _ => return None,
+/// The pattern as a few sequences of byte sets and bounded gaps (alternations expanded), when it
+/// is one (most hex strings and many regexes): such patterns are confirmed by direct comparison
+/// instead of a DFA search. None when it has assertions, unbounded or complex repetitions, or
+/// expands too much.
+pub(crate) fn simple_seq(node: &Node) -> Option<Vec<Simple>> {
+    let seqs = flatten(node)?;
+    for seq in &seqs {
+        let combos = seq.iter().fold(1u64, |c, it| match it {
+            SeqItem::Gap(_, min, max) => c.saturating_mul(u64::from(max - min) + 1),
+            SeqItem::Set(_) => c,
+        });
+        if combos > MAX_SIMPLE_COMBOS {
+            return None;
         }
     }
-    (combos <= MAX_SIMPLE_COMBOS).then(|| Simple::new(out))
+    Some(seqs.into_iter().map(Simple::new).collect())
+}
+
+fn flatten(node: &Node) -> Option<Vec<Vec<SeqItem>>> {
+    match node {
+        Node::Class(s) => Some(vec![vec![SeqItem::Set(*s)]]),
+        Node::Repeat { node, min, max: Some(max), .. } => match **node {
+            Node::Class(s) => Some(vec![vec![SeqItem::Gap(s, *min, *max)]]),
+            _ => None,
+        },
+        Node::Concat(items) => {
+            let mut acc: Vec<Vec<SeqItem>> = vec![Vec::new()];
+            for it in items {
+                let parts = flatten(it)?;
+                if acc.len() * parts.len() > MAX_SIMPLE_SEQS {
+                    return None;
+                }
+                acc = acc
+                    .iter()
+                    .flat_map(|a| {
+                        parts.iter().map(move |p| {
+                            let mut v = a.clone();
+                            v.extend(p.iter().cloned());
+                            v
+                        })
+                    })
+                    .collect();
+            }
+            Some(acc)
+        }
+        Node::Alt(branches) => {
+            let mut out = Vec::new();
+            for b in branches {
+                out.extend(flatten(b)?);
+                if out.len() > MAX_SIMPLE_SEQS {
+                    return None;
+                }
+            }
+            Some(out)
+        }
+        _ => None,
+    }
 }
 
 /// A simple pattern split into its leading exact bytes (compared with one slice comparison) and
@@ -270,24 +306,25 @@ pub(crate) fn simple_match(items: &[SeqItem], data: &[u8], pos: usize, limit: us
     match first {
         SeqItem::Set(s) => pos < limit && s.contains(data[pos]) && simple_match(rest, data, pos + 1, limit),
         SeqItem::Gap(s, min, max) => {
+            // Try every gap length k in min..=max; the gap covers data[pos..pos + k].
             let (min, max) = (*min as usize, *max as usize);
-            let mut p = pos;
             for k in 0..=max {
+                let p = pos + k;
                 if k >= min && simple_match(rest, data, p, limit) {
                     return true;
                 }
                 if k == max || p >= limit || !s.contains(data[p]) {
                     return false;
                 }
-                p += 1;
             }
             false
         }
     }
 }
 
-/// Longest atom kept.
-const MAX_ATOM: usize = 16;
+/// Longest atom kept (as in YARA: short atoms keep the shared automaton small enough to be a
+/// DFA; the window is chosen for rare bytes).
+pub(crate) const MAX_ATOM: usize = 4;
 /// Atoms shorter than this are not worth it (a full DFA pass is used instead).
 const MIN_ATOM: usize = 2;
 /// Widest range of candidate start positions per atom hit.
@@ -309,6 +346,45 @@ pub(crate) fn atoms(node: &Node) -> Option<Vec<Atom>> {
     }
 }
 
+/// How selective a byte is likely to be in web pages (higher is rarer).
+fn byte_quality(b: u8) -> u64 {
+    match b.to_ascii_lowercase() {
+        0x00 | 0x20 | 0xff | 0xcc => 1,
+        b'<' | b'>' | b'"' | b'=' | b'/' | b'.' | b'\n' | b'\t' | b'-' | b'_' => 2,
+        b'a'..=b'z' => 3,
+        b'0'..=b'9' => 5,
+        _ => 4,
+    }
+}
+
+/// Quality of an atom: rare bytes and distinct bytes score higher (like YARA's atom choice).
+fn atom_quality(w: &[u8]) -> u64 {
+    let mut seen = ByteSet::EMPTY;
+    let mut q = 0;
+    for &b in w {
+        let b = b.to_ascii_lowercase();
+        q += byte_quality(b);
+        if !seen.contains(b) {
+            seen.insert(b);
+            q += 2;
+        }
+    }
+    q
+}
+
+/// The best window of at most [`MAX_ATOM`] bytes of `bytes`: (offset, length, quality).
+pub(crate) fn best_window(bytes: &[u8]) -> (usize, usize, u64) {
+    let len = bytes.len().min(MAX_ATOM);
+    let mut best = (0, len, 0);
+    for off in 0..=bytes.len() - len {
+        let q = atom_quality(&bytes[off..off + len]);
+        if q > best.2 {
+            best = (off, len, q);
+        }
+    }
+    best
+}
+
 fn best_run(items: &[Node]) -> Option<Atom> {
     let mut best: Option<(Atom, u64)> = None;
     let mut off_min = 0u64;
@@ -317,15 +393,20 @@ fn best_run(items: &[Node]) -> Option<Atom> {
     let mut run_start = (0u64, Some(0u64));
     let consider = |run: &[u8], start: (u64, Option<u64>), best: &mut Option<(Atom, u64)>| {
         let Some(max) = start.1 else { return };
-        if run.len() < MIN_ATOM || max - start.0 > MAX_BACK_SPREAD || max > u64::from(u32::MAX) {
+        if run.len() < MIN_ATOM || max - start.0 > MAX_BACK_SPREAD || max + run.len() as u64 > u64::from(u32::MAX) {
             return;
         }
-        let len = run.len().min(MAX_ATOM);
+        let (w, len, quality) = best_window(run);
         let spread = max - start.0;
-        // Longer atoms first, then narrower candidate windows.
-        let score = (len as u64) * 1000 - spread;
+        // Better atoms first, then narrower candidate windows.
+        let score = quality * 1000 - spread;
         if best.as_ref().is_none_or(|(_, s)| score > *s) {
-            *best = Some((Atom { bytes: run[..len].to_vec(), back_min: start.0 as u32, back_max: max as u32 }, score));
+            let atom = Atom {
+                bytes: run[w..w + len].to_vec(),
+                back_min: (start.0 + w as u64) as u32,
+                back_max: (max + w as u64) as u32,
+            };
+            *best = Some((atom, score));
         }
     };
     for item in items {
@@ -892,16 +973,20 @@ mod tests {
     #[test]
     fn simple_patterns_match_like_the_dfa() {
         let n = hex("61 ?? [0-2] 62 6?").expect("parses");
-        let seq = simple_seq(&n).expect("simple");
+        let seqs = simple_seq(&n).expect("simple");
+        let seq = &seqs[0];
         assert_eq!(seq.prefix, b"a".to_vec());
         let m = |d: &[u8]| seq.matches(d, 0, d.len());
         assert!(m(b"axb`"));
         assert!(m(b"axyzbc"));
         assert!(!m(b"axyzwbc"));
         assert!(!m(b"axb"));
-        assert!(simple_seq(&hex("61 ( 62 | 63 )").expect("parses")).is_none());
+        assert_eq!(simple_seq(&hex("61 ( 62 | 63 ( 64 | 65 ) ) 66").expect("parses")).map(|v| v.len()), Some(3));
+        assert!(simple_seq(&re("a+b", false).expect("parses")).is_none());
+        assert!(simple_seq(&re("\\ba", false).expect("parses")).is_none());
         let n = re("ab{2,3}c", false).expect("parses");
-        let seq = simple_seq(&n).expect("simple");
+        let seqs = simple_seq(&n).expect("simple");
+        let seq = &seqs[0];
         assert!(seq.matches(b"abbbc", 0, 5));
         assert!(!seq.matches(b"abbbc", 0, 4));
         assert!(!seq.matches(b"abc", 0, 3));

@@ -90,14 +90,23 @@ impl Scan<'_, '_, '_> {
     }
 
     /// A text-string candidate: `[s, e)` equals the variant ASCII-case-insensitively.
-    fn text_hit(&mut self, sid: u32, vi: u32, s: usize, e: usize) {
+    /// A text-string candidate: the variant's atom, `back` bytes into it, starts at `p`.
+    fn text_hit(&mut self, sid: u32, vi: u32, back: u32, p: usize) {
         let CString::Text { variants, fullword } = &self.rules.strings[sid as usize] else {
             return;
         };
         let Some(v) = variants.get(vi as usize) else {
             return;
         };
-        if !v.nocase && self.data.get(s..e) != Some(v.bytes.as_slice()) {
+        let Some(s) = p.checked_sub(back as usize) else {
+            return;
+        };
+        let e = s + v.bytes.len();
+        let Some(found) = self.data.get(s..e) else {
+            return;
+        };
+        let equal = if v.nocase { found.eq_ignore_ascii_case(&v.bytes) } else { found == v.bytes.as_slice() };
+        if !equal {
             return;
         }
         if *fullword {
@@ -136,7 +145,7 @@ impl Scan<'_, '_, '_> {
         }
         let end = self.data.len().min(s.saturating_add(REGEX_SCAN_LIMIT));
         if let Some(seq) = &prog.simple {
-            return seq.matches(self.data, s, end);
+            return seq.iter().any(|q| q.matches(self.data, s, end));
         }
         let cache = self.caches[sid as usize].get_or_insert_with(|| Box::new(prog.fwd.create_cache()));
         let input = Input::new(self.data).range(s..end).anchored(Anchored::Yes).earliest(true);
@@ -194,8 +203,8 @@ impl Scan<'_, '_, '_> {
                                 *x = true;
                             }
                         }
-                        Target::Text { string, variant } => {
-                            self.text_hit(string, variant, m.start(), m.end());
+                        Target::Text { string, variant, back } => {
+                            self.text_hit(string, variant, back, m.start());
                         }
                         Target::Atom { string, back_min, back_max, dedupe } => {
                             self.atom_hit(string, back_min, back_max, dedupe, m.start())
@@ -363,7 +372,11 @@ impl Rules {
             data,
             budget,
             offsets: vec![Vec::new(); self.strings.len()],
-            caches: (0..self.strings.len()).map(|_| None).collect(),
+            caches: {
+                let mut pooled = self.cache_pool.try_lock().map(|mut g| std::mem::take(&mut *g)).unwrap_or_default();
+                pooled.resize_with(self.strings.len(), || None);
+                pooled
+            },
             tried: HashSet::default(),
             extra: vec![false; self.extra_count],
             confirms: 0,
@@ -374,6 +387,9 @@ impl Rules {
             st.fallback_pass();
         }
         let partial = st.partial;
+        if let Ok(mut pool) = self.cache_pool.try_lock() {
+            *pool = std::mem::take(&mut st.caches);
+        }
         let mut offsets = st.offsets;
         for v in &mut offsets {
             v.sort_unstable();
