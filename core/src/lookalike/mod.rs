@@ -67,8 +67,11 @@ struct LabelEntry {
     /// The label in Unicode, lowercase.
     label: String,
     chars: Vec<char>,
-    /// An everyday word: weak evidence alone.
+    /// An everyday word (or a word phishing hosts use anyway, like `login`): weak evidence alone.
     common: bool,
+    /// The brand's name is this label in capitals (`DHL` for `dhl`): a three-letter acronym
+    /// that may count as a token next to a phishing word.
+    acronym: bool,
 }
 
 /// Index over the protected brands, built once per pack.
@@ -184,7 +187,8 @@ impl BrandIndex {
                 labels.push(LabelEntry {
                     brand: id,
                     domain: reg,
-                    common: embedding::is_common_word(&label),
+                    common: embedding::is_common_word(&label) || embedding::is_phishing_word(&label),
+                    acronym: b.name.trim() == label.to_uppercase(),
                     label,
                     chars,
                 });
@@ -384,11 +388,15 @@ impl BrandIndex {
                 let keyword = keyword_in(host_text, suffix_start, Some(at));
                 let look_alike = e.label != token;
                 if full_domain.is_none() {
-                    // Three-letter names (DHL, UPS, IRS) only next to a phishing word; shorter
-                    // ones only as a full domain. Everyday words need a phishing word too,
+                    // Three-letter acronyms (DHL, UPS, IRS) only next to a phishing word;
+                    // other short labels (`box`, `sky`) and phishing words used as brand
+                    // labels (`login` of login.gov) only as a full domain. Everyday words need a phishing word too,
                     // unless written with look-alike characters (`amaz0n-orders`).
                     let short = e.chars.len() < MIN_TOKEN_CHARS;
-                    if e.chars.len() < 3 || (short && keyword.is_none()) {
+                    if e.chars.len() < 3 || (short && (keyword.is_none() || !e.acronym)) {
+                        continue;
+                    }
+                    if embedding::is_phishing_word(&e.label) {
                         continue;
                     }
                     if e.common && keyword.is_none() && !look_alike {
@@ -780,6 +788,8 @@ mod tests {
             ("unrelated words", "currency-exchange-rates.org"),
             ("longer word", "paypalish.com"),
             ("unrelated short", "ups-and-downs.net"),
+            ("short everyday word next to a phishing word", "sky-login-secure.com"),
+            ("brand label that is a phishing word", "secure-login.example"),
             ("brand word inside a longer token", "chasers.com"),
             ("bare suffix", "co.uk"),
         ] {
