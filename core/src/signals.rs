@@ -8,6 +8,7 @@ use crate::budget::Budget;
 use crate::domain::{HostInfo, resolve};
 use crate::engine::Engine;
 use crate::features::PageFeatures;
+use crate::phash;
 use crate::verdict::Finding;
 use crate::yara::MetaValue;
 
@@ -341,12 +342,6 @@ pub fn hotlinking(ctx: &PageContext<'_>) -> Option<Finding> {
     })
 }
 
-/// Parses a 16-hex-digit pHash.
-pub fn parse_phash(s: &str) -> Option<u64> {
-    let s = s.trim();
-    (s.len() == 16).then(|| u64::from_str_radix(s, 16).ok()).flatten()
-}
-
 /// `brand_asset_mismatch`: a favicon or logo whose pHash is within the pack's Hamming distance of
 /// a brand's, on a site the brand does not own.
 pub fn brand_assets(ctx: &PageContext<'_>) -> Option<Finding> {
@@ -355,10 +350,10 @@ pub fn brand_assets(ctx: &PageContext<'_>) -> Option<Finding> {
     }
     let max = ctx.engine.config.phash_max_distance;
     let mut best: Option<(u32, usize)> = None;
-    for h in ctx.features.image_phashes.iter().filter_map(|s| parse_phash(s)) {
+    for h in ctx.features.image_phashes.iter().filter_map(|s| phash::parse_hex(s)) {
         for b in 0..ctx.engine.brands.len() {
-            for bh in ctx.engine.brands.brand(b).phashes.iter().filter_map(|s| parse_phash(s)) {
-                let d = (h ^ bh).count_ones();
+            for bh in ctx.engine.brands.brand(b).phashes.iter().filter_map(|s| phash::parse_hex(s)) {
+                let d = phash::hamming(h, bh);
                 if d <= max && best.is_none_or(|(bd, _)| d < bd) {
                     best = Some((d, b));
                 }
