@@ -260,6 +260,12 @@ fn benches(c: &mut Criterion, inp: &Inputs, engine: &Engine) {
     let sources: Vec<(&str, &str)> = src.yara.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
     g.bench_function("step_yara", |b| b.iter(|| yara::compile(black_box(&sources), &literals).expect("rules")));
     g.bench_function("step_reputation", |b| b.iter(|| Reputation::new(black_box(&src.reputation))));
+    // The share of the automaton in `step_yara`, and what ASCII case-insensitivity costs.
+    g.bench_function("bare_ac_build", |b| b.iter(|| bare_ac(black_box(&inp.atoms))));
+    let lowered: Vec<String> = inp.atoms.iter().map(|a| a.to_ascii_lowercase()).collect();
+    g.bench_function("bare_ac_build_case_sensitive", |b| {
+        b.iter(|| AhoCorasick::builder().match_kind(MatchKind::Standard).build(black_box(&lowered)).expect("automaton"))
+    });
     g.finish();
 
     let mut g = c.benchmark_group("url_check");

@@ -100,11 +100,12 @@ pub struct BareAc {
 
 #[wasm_bindgen]
 impl BareAc {
-    /// Builds the automaton (ASCII case-insensitive, standard match semantics, as the engine).
+    /// Builds the automaton (standard match semantics, as the engine; ASCII case-insensitive
+    /// unless `case_sensitive`, which shows what the case-insensitive build costs).
     #[wasm_bindgen(constructor)]
-    pub fn new(patterns: Vec<String>) -> Result<BareAc, JsError> {
+    pub fn new(patterns: Vec<String>, case_sensitive: Option<bool>) -> Result<BareAc, JsError> {
         let ac = AhoCorasick::builder()
-            .ascii_case_insensitive(true)
+            .ascii_case_insensitive(!case_sensitive.unwrap_or(false))
             .match_kind(MatchKind::Standard)
             .build(&patterns)
             .map_err(|e| JsError::new(&e.to_string()))?;
@@ -312,6 +313,13 @@ pub fn sign_pack(files: &js_sys::Object) -> Result<js_sys::Object, JsError> {
     )
     .map_err(|_| JsError::new("cannot add manifest.json"))?;
     Ok(out)
+}
+
+/// The base64 public keys of the two publishers of `signPack` (for `Engine.fromSignedPack`).
+#[wasm_bindgen(js_name = benchPublisherKeys)]
+pub fn bench_publisher_keys() -> Vec<String> {
+    let (a, b) = publishers();
+    vec![a.public().to_base64(), b.public().to_base64()]
 }
 
 /// Times a client's pack update (`{copy, verify, load, total}` in ms) of a pack made by
