@@ -8,6 +8,8 @@
 //! characters (`amaz0n-orders`). Three-letter names (`dhl`, `ups`, `irs`) count only next to a
 //! phishing word (`dhl-parcel-tracking.info`) — a deliberate extension of the four-letter rule
 //! for the most-phished carriers and agencies — and shorter ones only as a full domain.
+//! A brand glued to an unambiguous phishing word without a hyphen (`paypalsecure`,
+//! `loginmicrosoft`) counts too ([`GLUE_WORDS`]).
 
 /// Words that phishing hosts put next to a brand name.
 pub const PHISHING_WORDS: &[&str] = &[
@@ -141,6 +143,8 @@ pub const COMMON_WORDS: &[&str] = &[
     "exodus",
     "express",
     "fidelity",
+    "force",
+    "france",
     "free",
     "frontier",
     "gemini",
@@ -210,6 +214,41 @@ pub const COMMON_WORDS: &[&str] = &[
     "zoom",
 ];
 
+/// The phishing words that count when glued to a brand without a hyphen (`paypalsecure`):
+/// only the unambiguous ones, so that compound names (`parcelforce`, `franceconnect`) stay
+/// clean. Sorted.
+pub const GLUE_WORDS: &[&str] = &[
+    "account",
+    "accounts",
+    "auth",
+    "authentication",
+    "billing",
+    "confirm",
+    "locked",
+    "login",
+    "logon",
+    "password",
+    "recovery",
+    "refund",
+    "secure",
+    "security",
+    "signin",
+    "support",
+    "suspended",
+    "unlock",
+    "update",
+    "validate",
+    "verification",
+    "verify",
+    "wallet",
+    "webmail",
+];
+
+/// True for a phishing word that counts when glued to a brand (see [`GLUE_WORDS`]).
+pub fn is_glue_word(token: &str) -> bool {
+    GLUE_WORDS.binary_search(&token).is_ok()
+}
+
 /// True for an everyday word (see [`COMMON_WORDS`]).
 pub fn is_common_word(label: &str) -> bool {
     COMMON_WORDS.binary_search(&label).is_ok()
@@ -244,7 +283,7 @@ mod tests {
 
     #[test]
     fn word_lists_are_sorted_and_lowercase() {
-        for list in [PHISHING_WORDS, COMMON_WORDS] {
+        for list in [PHISHING_WORDS, COMMON_WORDS, GLUE_WORDS] {
             assert!(list.windows(2).all(|w| w[0] < w[1]), "sorted, unique");
             assert!(list.iter().all(|w| w.bytes().all(|b| b.is_ascii_lowercase())));
         }
@@ -289,5 +328,7 @@ mod tests {
         assert!(!is_common_word("paypal"));
         assert!(is_phishing_word("login"));
         assert!(!is_phishing_word("recipes"));
+        assert!(GLUE_WORDS.iter().all(|w| is_phishing_word(w)));
+        assert!(is_glue_word("secure") && !is_glue_word("parcel"));
     }
 }

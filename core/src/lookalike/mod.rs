@@ -14,7 +14,7 @@
 //! | edit distance ≤ 1 (labels ≤ 6 chars) or ≤ 2 (longer), look-alike edits only | `faceb00k.com` | `idn_homograph_high` | 0.85 |
 //! | same, other edits, weighted by kind ([`distance`]) | `payapl.com`, `gooogle.com` | `idn_homograph_medium` | 0.35–0.8 |
 //! | the brand's label on a suffix the brand does not own | `paypal.xyz` | `idn_homograph_medium` | 0.8 (0.4 for everyday words) |
-//! | brand label as a token, or brand domain inside the host ([`embedding`]) | `paypal-login.example` | `idn_homograph_medium` | 0.6–0.9 |
+//! | brand label as a token, glued to a phishing word, or brand domain inside the host ([`embedding`]) | `paypal-login.example`, `paypalsecure.com` | `idn_homograph_medium` | 0.6–0.9 |
 //! | mixed scripts in one name, no brand ([`mixed_script`]) | `gοοdsite.com` | `idn_homograph_medium` | 0.6 |
 //!
 //! Hosts that a brand owns, IP addresses and hosts without a registrable label are skipped.
@@ -367,6 +367,19 @@ impl BrandIndex {
             if at >= suffix_start {
                 break;
             }
+            // A brand glued to a phishing word without a hyphen (`paypalsecure`, `loginmicrosoft`).
+            if let Some((id, word)) = self.glued_brand(token) {
+                offer(Candidate {
+                    label: id,
+                    high: false,
+                    confidence: 0.8,
+                    kind: Kind::Embedded {
+                        token: self.labels[id as usize].label.clone(),
+                        keyword: Some(word.to_string()),
+                        full_domain: None,
+                    },
+                });
+            }
             if token.is_empty() || (at >= reg_start && token == label) {
                 continue;
             }
@@ -425,6 +438,30 @@ impl BrandIndex {
             }
         }
         best
+    }
+
+    /// When `token` is a brand label (four letters or more, not an everyday word) glued to an
+    /// unambiguous phishing word ([`embedding::GLUE_WORDS`]), in either order, the label id and
+    /// the word.
+    fn glued_brand<'t>(&self, token: &'t str) -> Option<(u32, &'t str)> {
+        if token.len() < 7 || !token.is_ascii() {
+            return None;
+        }
+        for i in 2..=token.len() - 2 {
+            let (a, b) = token.split_at(i);
+            for (name, word) in [(a, b), (b, a)] {
+                if name.len() < MIN_TOKEN_CHARS || !embedding::is_glue_word(word) {
+                    continue;
+                }
+                let found = self.by_label.get(name).and_then(|ids| {
+                    ids.iter().copied().find(|&id| self.labels.get(id as usize).is_some_and(|e| !e.common))
+                });
+                if let Some(id) = found {
+                    return Some((id, word));
+                }
+            }
+        }
+        None
     }
 
     fn finding(&self, host: &HostInfo, label: &str, c: &Candidate) -> Finding {
@@ -714,6 +751,8 @@ mod tests {
             ("apple id", "apple-id-verify.com", MEDIUM, 0.7, "apple.com", "Apple"),
             ("short brand as full domain", "dhl.com-tracking.info", MEDIUM, 0.85, "dhl.com", "starts with dhl.com"),
             ("look-alike token", "paypa1-login.com", MEDIUM, 0.85, "paypal.com", "look-alike"),
+            ("brand glued to a phishing word", "paypalsecure.com", MEDIUM, 0.8, "paypal.com", "\"secure\""),
+            ("phishing word glued to a brand", "www.loginmicrosoft.com", MEDIUM, 0.8, "microsoft.com", "\"login\""),
             ("look-alike everyday word", "amaz0n-orders.com", MEDIUM, 0.6, "amazon.com", "\"amaz0n\""),
             ("three letters with a phishing word", "dhl-parcel-tracking.info", MEDIUM, 0.6, "dhl.com", "DHL"),
             ("longer brand wins a tie", "ledger-live-update.com", MEDIUM, 0.7, "ledger.com", "Ledger"),
@@ -788,6 +827,8 @@ mod tests {
             ("unrelated words", "currency-exchange-rates.org"),
             ("longer word", "paypalish.com"),
             ("unrelated short", "ups-and-downs.net"),
+            ("everyday brand word glued to a word", "targetcenter.com"),
+            ("brand glued to an ordinary word", "paypalish.com"),
             ("short everyday word next to a phishing word", "sky-login-secure.com"),
             ("brand label that is a phishing word", "secure-login.example"),
             ("brand word inside a longer token", "chasers.com"),
