@@ -595,12 +595,16 @@ fn verify(a: VerifyArgs) -> Result<ExitCode> {
                 );
             } else {
                 println!(
-                    "OK {}: version {}, {} artifacts ({} bytes), signed by {}{}",
+                    "OK {}: version {}, {} artifacts ({} bytes), {}{}",
                     a.pack.display(),
                     v.manifest.pack_version,
                     v.manifest.artifacts.len(),
                     v.manifest.total_size(),
-                    if v.signers.is_empty() { "(signatures not checked)".to_string() } else { v.signers.join(", ") },
+                    if v.signers.is_empty() {
+                        "signatures not checked".to_string()
+                    } else {
+                        format!("signed by {}", v.signers.join(", "))
+                    },
                     if v.manifest.rollback.is_some() { " (rollback release)" } else { "" }
                 );
             }

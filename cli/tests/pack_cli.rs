@@ -540,3 +540,46 @@ fn runbook_scripts_publish_deploy_rollback_and_bulletin() {
     std::fs::write(d.join("cdn/artifacts").join(sha), b"tampered").unwrap();
     assert_eq!(script("verify-rule-packs.sh", &[]).0, 1);
 }
+
+#[test]
+fn build_with_intel_feeds_carries_provenance_in_the_manifest() {
+    let s = setup();
+    let d = &s.dir;
+    std::fs::write(d.join("hosts.txt"), "0.0.0.0 feed-phish.example\n0.0.0.0 other-phish.example\n").unwrap();
+    let o = ok(
+        d,
+        &[
+            "pack",
+            "build",
+            "--source",
+            "src",
+            "--out",
+            "p",
+            "--version",
+            "2026.11.25.3",
+            "--intel",
+            "hosts:hosts.txt",
+            "--json",
+        ],
+    );
+    assert_eq!(json(&o)["sources"], 1);
+    let m = json(&ok(d, &["pack", "inspect", "p", "--json"]));
+    assert_eq!(m["sources"][0]["source"], "hosts");
+    assert_eq!(m["sources"][0]["indicators"], 2);
+    assert!(m["artifacts"].as_array().unwrap().iter().all(|a| !a["path"].as_str().unwrap().starts_with("intel/")));
+    ok(d, &["pack", "sign", "p", "--key", "keys/alice.key"]);
+    ok(d, &["pack", "sign", "p", "--key", "keys/bob.key"]);
+    let v = json(&ok(
+        d,
+        &[&["scan", "--pack", "p", "--url", "https://feed-phish.example/x", "--json"][..], &TRUST].concat(),
+    ));
+    assert_eq!(v["level"], "red");
+    assert!(v["findings"].as_array().unwrap().iter().any(|f| f["source"] == "hosts"));
+    assert_eq!(
+        code(&fw(
+            d,
+            &["pack", "build", "--source", "src", "--out", "q", "--version", "1", "--intel", "nosuch:hosts.txt"]
+        )),
+        2
+    );
+}
