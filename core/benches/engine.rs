@@ -211,6 +211,7 @@ fn summary(inp: &Inputs, engine: &Engine) {
     let mut html_only: Vec<f64> = (0..7).map(|_| time_ms(|| drop(black_box(scan(&inp.page_html))))).collect();
     let mut full: Vec<f64> = (0..7).map(|_| time_ms(|| drop(black_box(scan(&inp.page_full))))).collect();
     let (bare, html_only, full) = (median(&mut bare), median(&mut html_only), median(&mut full));
+    let (html_partial, full_partial) = (scan(&inp.page_html).partial, scan(&inp.page_full).partial);
     let page_bytes = inp.page_full.text.len() + inp.page_full.html.len() + inp.page_full.inline_script.len();
 
     println!("native summary (medians)");
@@ -218,8 +219,13 @@ fn summary(inp: &Inputs, engine: &Engine) {
     println!("  engine load only, big pack          {load_ms:9.2} ms");
     println!("  URL-only check, median per URL      {url_median_us:9.2} µs  ({} URLs)", inp.urls.len());
     println!("  corpus page scan p50 / p95 / max    {p50:9.3} / {p95:.3} / {max:.3} ms  ({} pages)", inp.corpus.len());
-    println!("  1 MiB page, html only               {html_only:9.2} ms  ({:.2}x the bare pass)", html_only / bare);
-    println!("  1 MiB page, all features            {full:9.2} ms  ({page_bytes} bytes scanned)");
+    println!(
+        "  1 MiB page, html only               {html_only:9.2} ms  ({:.2}x the bare pass; partial: {html_partial})",
+        html_only / bare
+    );
+    println!(
+        "  1 MiB page, all features            {full:9.2} ms  ({page_bytes} bytes scanned; partial: {full_partial})"
+    );
     println!("  bare aho-corasick, 1 MiB            {bare:9.2} ms  ({} atoms)", inp.atoms.len());
 
     let out = serde_json::json!({
@@ -233,6 +239,8 @@ fn summary(inp: &Inputs, engine: &Engine) {
         "page_1mib_html_only_ms": html_only,
         "page_1mib_full_ms": full,
         "page_1mib_full_bytes": page_bytes,
+        "page_1mib_html_only_partial": html_partial,
+        "page_1mib_full_partial": full_partial,
         "bare_ac_1mib_ms": bare,
         "ratio_html_only_vs_bare": html_only / bare,
         "atoms": inp.atoms.len(),
