@@ -17,11 +17,18 @@
 //! | brand label as a token, glued to a phishing word, or brand domain inside the host ([`embedding`]) | `paypal-login.example`, `paypalsecure.com` | `idn_homograph_medium` | 0.6–0.9 |
 //! | mixed scripts in one name, no brand ([`mixed_script`]) | `gοοdsite.com` | `idn_homograph_medium` | 0.6 |
 //!
-//! Hosts that a brand owns, IP addresses and hosts without a registrable label are skipped.
-//! Labels of four characters or fewer only match through a skeleton or a single look-alike
-//! substitution (so `bing` never matches `ing`). Labels longer than 12 characters keep the
-//! distance-2 limit: with 13+ letters two edits still leave the brand plainly recognisable
+//! Hosts that a brand owns, IP addresses, bare public suffixes and hosts without a registrable
+//! label are skipped. Edit distance is held to what typosquatters do (see `plausible_typo`):
+//! brand labels of four characters or fewer only match through a skeleton or a single
+//! look-alike substitution (so `bing` never matches `ing`); five or six characters allow one
+//! typing-mistake edit (look-alike or neighbouring key, swap, doubled or dropped letter); seven
+//! and more allow one edit of any kind or two cheap ones. Labels longer than 12 characters keep
+//! the distance-2 limit: with 13+ letters two edits still leave the brand plainly recognisable
 //! (`bankofamerica` → `bankofamerlca`) and random collisions are rarer than for short labels.
+//! A label that *is* some brand's label is never reported as a typo of another brand.
+//!
+//! The test suite's false-positive gate runs every domain of `packs/default/brands.json`
+//! through the matcher, against all brands and against all brands *but its owner*.
 
 mod deletion_index;
 pub mod distance;
@@ -443,22 +450,22 @@ impl BrandIndex {
     /// When `token` is a brand label (four letters or more, not an everyday word) glued to an
     /// unambiguous phishing word ([`embedding::GLUE_WORDS`]), in either order, the label id and
     /// the word.
-    fn glued_brand<'t>(&self, token: &'t str) -> Option<(u32, &'t str)> {
+    fn glued_brand(&self, token: &str) -> Option<(u32, &'static str)> {
         if token.len() < 7 || !token.is_ascii() {
             return None;
         }
-        for i in 2..=token.len() - 2 {
-            let (a, b) = token.split_at(i);
-            for (name, word) in [(a, b), (b, a)] {
-                if name.len() < MIN_TOKEN_CHARS || !embedding::is_glue_word(word) {
-                    continue;
-                }
-                let found = self.by_label.get(name).and_then(|ids| {
-                    ids.iter().copied().find(|&id| self.labels.get(id as usize).is_some_and(|e| !e.common))
-                });
-                if let Some(id) = found {
-                    return Some((id, word));
-                }
+        let brand = |name: &str| {
+            if name.len() < MIN_TOKEN_CHARS {
+                return None;
+            }
+            self.by_label
+                .get(name)
+                .and_then(|ids| ids.iter().copied().find(|&id| self.labels.get(id as usize).is_some_and(|e| !e.common)))
+        };
+        for &word in embedding::GLUE_WORDS {
+            let hit = token.strip_suffix(word).and_then(brand).or_else(|| token.strip_prefix(word).and_then(brand));
+            if let Some(id) = hit {
+                return Some((id, word));
             }
         }
         None
