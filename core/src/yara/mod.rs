@@ -12,7 +12,7 @@
 //! use ferretwatch_core::yara;
 //!
 //! let rules = yara::compile(
-//!     &[("kit.yar", r#"rule kit : phishing-kit { strings: $a = "verify your account" nocase condition: $a }"#)],
+//!     &[("kit.yar", r#"rule kit : phishing_kit { strings: $a = "verify your account" nocase condition: $a }"#)],
 //!     &["paypal".to_string()],
 //! ).unwrap();
 //! let mut budget = Budget::start(&FrozenClock, Limits::default());
