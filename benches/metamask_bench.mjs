@@ -102,6 +102,15 @@ const results = { date: new Date().toISOString(), node: process.version, cpu: cp
   const t1 = performance.now();
   const host = await makeHost(dir);
   const loadMs = performance.now() - t1;
+  // Loading again into the instantiated module: pack parsing and index building only.
+  const files = host.packFiles;
+  const reloads = [];
+  for (let i = 0; i < 5; i++) {
+    const t = performance.now();
+    await host.load(files);
+    reloads.push(performance.now() - t);
+  }
+  reloads.sort((a, b) => a - b);
   const engine = host.engine;
   let missed = 0;
   for (const m of members) {
@@ -121,7 +130,8 @@ const results = { date: new Date().toISOString(), node: process.version, cpu: cp
     fwrep_bytes: bytes,
     fwrep_gzip_bytes: execFileSync('gzip', ['-9c', fwrep], { maxBuffer: 64 << 20 }).length,
     cli_import_ms: Math.round(importMs),
-    wasm_pack_load_ms: Math.round(loadMs),
+    wasm_first_load_ms: Math.round(loadMs),
+    wasm_pack_load_ms: +reloads[2].toFixed(1),
     members_checked: members.length,
     members_missed: missed,
     non_members_checked: N,
@@ -144,6 +154,6 @@ if (asJson) {
   console.log(`ferretwatch wasm checkUrl() (all URL signals + verdict): ${m.ferretwatch_wasm_checkUrl_us} µs/domain  (${m.speedup_checkUrl}× faster)`);
   console.log(`ferretwatch wasm checkReputation() (same lists): ${m.ferretwatch_wasm_checkReputation_us} µs/domain  (${m.speedup_checkReputation}× faster)`);
   const b = results.million;
-  console.log(`1,000,000 hosts: .fwrep ${b.fwrep_bytes} bytes (${b.fwrep_gzip_bytes} gzipped), CLI import ${b.cli_import_ms} ms, wasm pack load ${b.wasm_pack_load_ms} ms`);
+  console.log(`1,000,000 hosts: .fwrep ${b.fwrep_bytes} bytes (${b.fwrep_gzip_bytes} gzipped), CLI import ${b.cli_import_ms} ms, wasm pack load ${b.wasm_pack_load_ms} ms (first load with module instantiation and file reads ${b.wasm_first_load_ms} ms)`);
   console.log(`  members missed ${b.members_missed}/${b.members_checked}; false positives ${b.false_positives}/${b.non_members_checked} (analytical ${b.analytical_fp_rate_per_lookup.toExponential(2)} per lookup); checkReputation ${b.checkReputation_us} µs`);
 }
