@@ -121,7 +121,7 @@ pub struct ReputationList {
     pub source: String,
     /// What the entries are.
     pub kind: IndicatorKind,
-    /// Entries, normalized (lowercase ASCII).
+    /// Entries, normalized (lowercase ASCII; a URL keeps the case of its path).
     pub entries: Vec<String>,
     /// Precomputed fingerprints (from a compiled `.fwrep` list), sorted.
     pub fingerprints: Vec<u64>,
@@ -317,11 +317,16 @@ pub fn parse_reputation(file: &str, text: &str) -> Result<ReputationList, PackEr
         if line.is_empty() {
             continue;
         }
-        entries.push(line.to_ascii_lowercase());
+        entries.push(line.to_string());
     }
     let kind = kind.ok_or_else(|| PackError::Invalid {
         file: file.into(),
         message: "missing `# kind: host|domain|url|ip` header".into(),
     })?;
+    // Hosts are case-insensitive; URL paths are not (only a URL's host part is lowercased).
+    for e in &mut entries {
+        let host_end = if kind == IndicatorKind::Url { e.find('/').unwrap_or(e.len()) } else { e.len() };
+        e[..host_end].make_ascii_lowercase();
+    }
     Ok(ReputationList { file: file.into(), source, kind, entries, fingerprints: Vec::new(), metamask: None })
 }

@@ -269,3 +269,31 @@ fn large_lists_are_compiled_and_expire_per_feed() {
     assert_eq!(all.len(), 1500);
     assert!(all.iter().all(|i| i.source == "hosts" && i.expires_at == FETCHED + 3600 && i.kind == IndicatorKind::Host));
 }
+
+#[test]
+fn url_paths_keep_their_case_through_a_text_list() {
+    let feed = "\"1\",\"d\",\"http://EVIL.example/Login/Verify.PHP?Id=7\",\"online\",\"\",\"m\",\"\",\"l\",\"r\"\n";
+    let opts = ImportOptions { fetched_at: FETCHED, ..Default::default() };
+    let imp = import(Format::Urlhaus, &[("u.csv", feed.as_bytes())], &opts).unwrap();
+    assert_eq!(list(&imp, IndicatorKind::Url), ["evil.example/Login/Verify.PHP?Id=7"]);
+    let mut files = PackFiles::new();
+    files.insert("pack.json".into(), br#"{"version": "t", "weights": {"reputation_hit": 70}}"#.to_vec());
+    files.insert("brands.json".into(), b"[]".to_vec());
+    for (p, b) in imp.artifacts() {
+        files.insert(p, b);
+    }
+    assert!(files.contains_key("reputation/urlhaus-url.txt"));
+    let engine = Engine::from_files(&files).unwrap();
+    let hit = |url: &str| {
+        let v = engine
+            .scan(
+                &ferretwatch_core::PageFeatures::from_url(url),
+                &ferretwatch_core::Settings::default(),
+                &ferretwatch_core::budget::FrozenClock,
+            )
+            .unwrap();
+        v.findings.iter().any(|f| f.source.as_deref() == Some("urlhaus"))
+    };
+    assert!(hit("http://evil.example/Login/Verify.PHP?Id=7"));
+    assert!(!hit("http://evil.example/login/verify.php?id=7"));
+}
