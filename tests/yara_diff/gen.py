@@ -265,11 +265,14 @@ def realize(rng, strings):
 
 
 def gen_input(rng, snippets):
-    n = rng.randint(0, 120)
+    big = rng.random() < 0.04
+    # Big inputs cross the scanner's 64 KiB chunk boundary; snippets land near it.
+    n = rng.randint(65536 - 200, 65536 + 200) if big else rng.randint(0, 120)
     data = bytearray(rng.choice(DATA_ALPHABET) for _ in range(n))
     for s in snippets:
         for _ in range(rng.randint(0, 3)):
-            pos = rng.randint(0, len(data))
+            pos = rng.randint(65536 - 12, 65536 + 4) if big and rng.random() < 0.7 else rng.randint(0, len(data))
+            pos = min(pos, len(data))
             data[pos:pos] = s
     return bytes(data)
 
