@@ -47,7 +47,7 @@ const publishers = ['bench-signer-a', 'bench-signer-b'].map(
 const glue = await import(pathToFileURL(join(PKG, 'ferretwatch_wasm.js')).href);
 glue.initSync({ module: readFileSync(join(PKG, 'ferretwatch_wasm_bg.wasm')) });
 const { Engine } = glue;
-if (typeof Engine.fromSignedPack !== 'function') {
+if (typeof Engine.fromSignedPack !== 'function' || typeof Engine.verifySignedPack !== 'function') {
   console.error(`signed_pack_bench: ${PKG} has no Engine.fromSignedPack; rebuild it (scripts/build-wasm)`);
   process.exit(2);
 }
@@ -72,11 +72,14 @@ const time = (f) => {
 
 const verifyLoad = [];
 const plainLoad = [];
+const verifyOnly = [];
 time(() => Engine.fromSignedPack(files, trust)); // warm-up (compiles the wasm code paths)
 time(() => new Engine(artifacts));
+time(() => Engine.verifySignedPack(files, trust));
 for (let i = 0; i < RUNS; i++) {
   verifyLoad.push(time(() => Engine.fromSignedPack(files, trust)));
   plainLoad.push(time(() => new Engine(artifacts)));
+  verifyOnly.push(time(() => Engine.verifySignedPack(files, trust)));
 }
 
 // A tampered copy is rejected with its reason (and the time it takes to find out).
@@ -100,6 +103,7 @@ const fwrep = files['reputation/bench-hosts.fwrep'];
 const gz = Object.values(files).reduce((a, b) => a + gzipSync(b, { level: 9 }).length, 0);
 const vl = stats(verifyLoad);
 const pl = stats(plainLoad);
+const vo = stats(verifyOnly);
 const result = {
   date: new Date().toISOString(),
   machine: `${cpus().length} × ${cpus()[0]?.model ?? '?'}, node ${process.version}`,
@@ -107,6 +111,7 @@ const result = {
   pack: { version: VERSION, files: Object.keys(files).length, bytes, gzip_bytes: gz, hosts_fwrep_bytes: fwrep.length },
   verify_load_ms: vl,
   load_only_ms: pl,
+  verify_only_ms: vo,
   verify_overhead_median_ms: vl.median - pl.median,
   tampered_reject_ms: rejectMs,
   goals: GOALS,
@@ -118,5 +123,6 @@ const f = (x) => x.toFixed(1);
 console.log(`signed pack ${VERSION}: ${Object.keys(files).length} files, ${(bytes / 1048576).toFixed(2)} MiB (${(gz / 1048576).toFixed(2)} MiB gzipped); 1M-host list ${(fwrep.length / 1048576).toFixed(2)} MiB`);
 console.log(`verify + load   median ${f(vl.median)} ms  min ${f(vl.min)}  p95 ${f(vl.p95)}  (goal ≤ ${GOALS.verify_load_ms} ms: ${result.pass.verify_load ? 'met' : 'MISSED'})`);
 console.log(`load only       median ${f(pl.median)} ms  min ${f(pl.min)}  p95 ${f(pl.p95)}`);
+console.log(`verify only     median ${f(vo.median)} ms  min ${f(vo.min)}  p95 ${f(vo.p95)}  (sha256 of every artifact + 2 ed25519 signatures + JS→wasm copy)`);
 console.log(`verify overhead median ${f(result.verify_overhead_median_ms)} ms; tampered pack rejected in ${f(rejectMs)} ms`);
 console.log(`pack size ≤ ${GOALS.pack_mb} MB: ${result.pass.pack_size ? 'met' : 'MISSED'}  (${statSync(OUT).isDirectory() ? OUT : ''})`);

@@ -91,6 +91,53 @@ fn files_from_js(files: &js_sys::Object) -> Result<PackFiles, JsError> {
     Ok(map)
 }
 
+/// What `verifySignedPack` returns (camelCase).
+#[derive(serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+struct PackInfo<'a> {
+    pack_version: &'a str,
+    signers: &'a [String],
+    artifacts: usize,
+    bytes: u64,
+    expires: u64,
+    keys_version: Option<u64>,
+    rollback: bool,
+}
+
+/// A rejection as a JS `Error` whose `kind` is the reason.
+fn reject(e: signed::SignedError) -> JsValue {
+    let err = js_sys::Error::new(&e.to_string());
+    let _ = js_sys::Reflect::set(&err, &"kind".into(), &e.kind().into());
+    JsValue::from(err)
+}
+
+/// The checks of `fromSignedPack` / `verifySignedPack`.
+fn verify_js(files: &js_sys::Object, trust: JsValue) -> Result<signed::VerifiedPack, JsValue> {
+    let t: JsTrust = serde_wasm_bindgen::from_value(trust)
+        .map_err(|e| JsValue::from(JsError::new(&format!("trust options are malformed: {e}"))))?;
+    let map = files_from_js(files).map_err(JsValue::from)?;
+    let keys = |list: &[String]| -> Result<Vec<signed::PublicKey>, signed::SignedError> {
+        list.iter().map(|k| signed::PublicKey::from_base64(k)).collect()
+    };
+    let trust = if t.roots.is_empty() {
+        signed::manifest::Trust::Direct(signed::KeySet::direct(&keys(&t.publishers).map_err(reject)?, t.threshold))
+    } else {
+        signed::manifest::Trust::Roots {
+            roots: signed::KeySet::direct(&keys(&t.roots).map_err(reject)?, t.root_threshold),
+            held_keys_version: t.held_keys_version,
+            min_threshold: t.threshold,
+        }
+    };
+    let policy = signed::Policy {
+        now: (t.now_ms.max(0.0) / 1000.0) as u64,
+        held_version: t.held_version,
+        extension_version: t.extension_version,
+        max_pack_bytes: t.max_pack_bytes.map(|b| b.max(0.0) as u64).unwrap_or(signed::DEFAULT_MAX_PACK_BYTES),
+        ..signed::Policy::default()
+    };
+    signed::verify_pack(&map, &trust, &policy).map_err(reject)
+}
+
 /// The detection engine with its loaded pack, settings and telemetry counters.
 #[wasm_bindgen]
 pub struct Engine {
@@ -126,36 +173,28 @@ impl Engine {
     #[wasm_bindgen(js_name = fromSignedPack)]
     pub fn from_signed_pack(files: &js_sys::Object, trust: JsValue) -> Result<Engine, JsValue> {
         console_error_panic_hook::set_once();
-        let t: JsTrust = serde_wasm_bindgen::from_value(trust)
-            .map_err(|e| JsValue::from(JsError::new(&format!("trust options are malformed: {e}"))))?;
-        let map = files_from_js(files).map_err(JsValue::from)?;
-        let reject = |e: signed::SignedError| {
-            let err = js_sys::Error::new(&e.to_string());
-            let _ = js_sys::Reflect::set(&err, &"kind".into(), &e.kind().into());
-            JsValue::from(err)
-        };
-        let keys = |list: &[String]| -> Result<Vec<signed::PublicKey>, signed::SignedError> {
-            list.iter().map(|k| signed::PublicKey::from_base64(k)).collect()
-        };
-        let trust = if t.roots.is_empty() {
-            signed::manifest::Trust::Direct(signed::KeySet::direct(&keys(&t.publishers).map_err(reject)?, t.threshold))
-        } else {
-            signed::manifest::Trust::Roots {
-                roots: signed::KeySet::direct(&keys(&t.roots).map_err(reject)?, t.root_threshold),
-                held_keys_version: t.held_keys_version,
-                min_threshold: t.threshold,
-            }
-        };
-        let policy = signed::Policy {
-            now: (t.now_ms.max(0.0) / 1000.0) as u64,
-            held_version: t.held_version,
-            extension_version: t.extension_version,
-            max_pack_bytes: t.max_pack_bytes.map(|b| b.max(0.0) as u64).unwrap_or(signed::DEFAULT_MAX_PACK_BYTES),
-            ..signed::Policy::default()
-        };
-        let verified = signed::verify_pack(&map, &trust, &policy).map_err(reject)?;
+        let verified = verify_js(files, trust)?;
         let inner = signed::store::load_engine(&verified).map_err(reject)?;
         Ok(Engine { inner, settings: Settings::default(), counters: Counters::default() })
+    }
+
+    /// Verifies a signed pack without loading it (same arguments and errors as
+    /// `fromSignedPack`); returns `{packVersion, signers, artifacts, bytes, expires, keysVersion,
+    /// rollback}`. For checking a download before it replaces the cached copy.
+    #[wasm_bindgen(js_name = verifySignedPack)]
+    pub fn verify_signed_pack(files: &js_sys::Object, trust: JsValue) -> Result<JsValue, JsValue> {
+        let v = verify_js(files, trust)?;
+        let m = &v.manifest;
+        let info = PackInfo {
+            pack_version: &m.pack_version,
+            signers: &v.signers,
+            artifacts: m.artifacts.len(),
+            bytes: m.total_size(),
+            expires: m.expires,
+            keys_version: v.keys_version,
+            rollback: m.rollback.is_some(),
+        };
+        to_js(&info).map_err(JsValue::from)
     }
 
     /// The pack version.
