@@ -410,20 +410,26 @@ impl Reputation {
                     )
                     .with_source(list.source.clone()),
                 ),
-                MetaMaskMatch::Fuzzy { entry, distance } => out.push(
-                    Finding::new(
-                        "reputation_hit",
-                        METAMASK_FUZZY_CONFIDENCE,
-                        format!(
-                            "The address {} is {distance} letter{} away from {entry}, a crypto site that phishers \
-                             imitate (MetaMask's lookalike list).",
-                            host.ascii,
-                            if distance == 1 { "" } else { "s" }
-                        ),
-                    )
-                    .with_source(list.source.clone())
-                    .with_target(entry),
-                ),
+                MetaMaskMatch::Fuzzy { entry, distance } => {
+                    let how = match distance {
+                        0 => format!("uses the name of {entry} under another ending"),
+                        1 => format!("is 1 letter away from {entry}"),
+                        d => format!("is {d} letters away from {entry}"),
+                    };
+                    out.push(
+                        Finding::new(
+                            "reputation_hit",
+                            METAMASK_FUZZY_CONFIDENCE,
+                            format!(
+                                "The address {} {how}, a crypto site that phishers imitate (MetaMask's lookalike \
+                                 list).",
+                                host.ascii
+                            ),
+                        )
+                        .with_source(list.source.clone())
+                        .with_target(entry),
+                    );
+                }
                 MetaMaskMatch::Allowlist { .. } | MetaMaskMatch::None => {}
             }
         }

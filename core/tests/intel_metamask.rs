@@ -150,6 +150,9 @@ fn engine_findings_name_the_source() {
     assert_eq!(f.confidence, ferretwatch_core::reputation::METAMASK_FUZZY_CONFIDENCE);
     assert!(f.evidence.contains("1 letter away from metamask.io"), "{}", f.evidence);
     assert_eq!(v.score, 42);
+    let v = scan("https://metamask.com/");
+    let f = v.findings.iter().find(|f| f.source.as_deref() == Some("metamask")).unwrap();
+    assert!(f.evidence.contains("uses the name of metamask.io under another ending"), "{}", f.evidence);
     for clean in ["https://phish.github.io/", "https://metamask.io/", "https://example.org/"] {
         assert!(scan(clean).findings.iter().all(|f| f.source.as_deref() != Some("metamask")), "{clean}");
     }
