@@ -16,6 +16,8 @@ Deterministic: the same seed gives byte-identical output. Writes
     bench-hosts.txt                 the text copy of the 1,000,000 hosts
     page-1mib.html                  a 1 MiB HTML-like page with occasional rule hits
     page-1mib.features.json         its features (`ferretwatch features`)
+    page-1mib-disjoint.html, .features.json
+                                    the same with text in words the rules never use
     corpus-features.jsonl           features of tests/corpus/index.json (`ferretwatch features --corpus`)
     atoms.json                      the literals of the engine's automaton for the bare
                                     aho-corasick comparison (rule text strings, the longest
@@ -73,8 +75,18 @@ JS_FRAGMENTS = [
 ]
 
 
-def word(rng):
-    return rng.choice(WORDS)
+# The second page's text: words that the generated rules never use (lorem-ipsum style).
+OTHER_WORDS = """lorem ipsum dolor sit amet consectetur adipiscing elit sed do eiusmod tempor incididunt ut
+labore et dolore magna aliqua enim ad minim veniam quis nostrud exercitation ullamco laboris nisi
+aliquip ex ea commodo consequat duis aute irure in reprehenderit voluptate velit esse cillum eu
+fugiat nulla pariatur excepteur sint occaecat cupidatat non proident sunt culpa qui officia deserunt
+mollit anim id est laborum curabitur pretium tincidunt lacus nulla gravida orci a odio nullam varius
+turpis et commodo pharetra est eros bibendum elit nec luctus magna felis sollicitudin mauris integer
+quam nunc interdum""".split()
+
+
+def word(rng, vocab=None):
+    return rng.choice(vocab or WORDS)
 
 
 def cap(s):
@@ -287,8 +299,12 @@ def gen_urls(rng, brands, hosts):
     return urls
 
 
-def gen_page(rng, atoms, keywords):
-    """1 MiB of HTML-like text; a rule literal about every 16 KiB and a keyword about every 64 KiB."""
+def gen_page(rng, atoms, keywords, vocab=None):
+    """1 MiB of HTML-like text; a rule literal about every 16 KiB and a keyword about every 64 KiB.
+
+    The text is made of `vocab` (default: the words the rule strings are made of, so 4-byte
+    pieces of rule strings occur all over the page, as on real pages; OTHER_WORDS gives a page
+    that shares no words with the rules)."""
     parts = ["<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>Benchmark page</title></head><body>\n"]
     size = len(parts[0])
     next_hit, next_kw = 16384, 65536
@@ -296,16 +312,16 @@ def gen_page(rng, atoms, keywords):
     while size < PAGE_BYTES - 64:
         r = rng.random()
         if r < 0.55:
-            words = " ".join(word(rng) for _ in range(rng.randrange(20, 80)))
-            chunk = f"<p class=\"{word(rng)}-{word(rng)}\">{cap(words)}.</p>\n"
+            words = " ".join(word(rng, vocab) for _ in range(rng.randrange(20, 80)))
+            chunk = f"<p class=\"{word(rng, vocab)}-{word(rng, vocab)}\">{cap(words)}.</p>\n"
         elif r < 0.75:
-            chunk = (f"<div id=\"{word(rng)}{rng.randrange(1000)}\"><a href=\"https://{word(rng)}.example/{word(rng)}\">"
-                     f"{word(rng)} {word(rng)}</a></div>\n")
+            chunk = (f"<div id=\"{word(rng, vocab)}{rng.randrange(1000)}\"><a href=\"https://{word(rng, vocab)}.example/{word(rng, vocab)}\">"
+                     f"{word(rng, vocab)} {word(rng, vocab)}</a></div>\n")
         elif r < 0.9:
-            frag = rng.choice(JS_FRAGMENTS).format(a=word(rng), b=word(rng), B=cap(word(rng)))
+            frag = rng.choice(JS_FRAGMENTS).format(a=word(rng, vocab), b=word(rng, vocab), B=cap(word(rng, vocab)))
             chunk = f"<script>{frag}</script>\n"
         else:
-            chunk = f"<img src=\"/static/{word(rng)}/{word(rng)}.png\" alt=\"{word(rng)}\">\n"
+            chunk = f"<img src=\"/static/{word(rng, vocab)}/{word(rng, vocab)}.png\" alt=\"{word(rng, vocab)}\">\n"
         if size >= next_hit:
             chunk = f"<span>{rng.choice(atoms)}</span>\n" + chunk
             next_hit += 16384
@@ -380,6 +396,11 @@ def main():
     features = subprocess.run([args.cli, "features", "--url", PAGE_URL, "--html", str(src / "page-1mib.html")],
                               check=True, capture_output=True).stdout
     (src / "page-1mib.features.json").write_bytes(features)
+    other, _ = gen_page(random.Random(args.seed + 1), atoms, keywords, OTHER_WORDS)
+    (src / "page-1mib-disjoint.html").write_bytes(other)
+    features = subprocess.run([args.cli, "features", "--url", PAGE_URL, "--html", str(src / "page-1mib-disjoint.html")],
+                              check=True, capture_output=True).stdout
+    (src / "page-1mib-disjoint.features.json").write_bytes(features)
     corpus = ROOT / "tests" / "corpus" / "index.json"
     corpus_pages = 0
     if corpus.exists():

@@ -50,6 +50,8 @@ struct Inputs {
     corpus: Vec<(String, PageFeatures)>,
     page_full: PageFeatures,
     page_html: PageFeatures,
+    /// The 1 MiB page whose text shares no words with the rules (html only).
+    disjoint_html: PageFeatures,
     atoms: Vec<String>,
 }
 
@@ -105,9 +107,12 @@ fn load_inputs() -> Result<Inputs, String> {
         .map_err(|e| format!("page-1mib.features.json: {e}"))?;
     let page_html =
         PageFeatures { url: page_full.url.clone(), html: page_full.html.clone(), ..PageFeatures::default() };
+    let disjoint = PageFeatures::from_json(&read(&src.join("page-1mib-disjoint.features.json"))?)
+        .map_err(|e| format!("page-1mib-disjoint.features.json: {e}"))?;
+    let disjoint_html = PageFeatures { url: disjoint.url, html: disjoint.html, ..PageFeatures::default() };
     let atoms: Vec<String> =
         serde_json::from_slice(&read(&src.join("atoms.json"))?).map_err(|e| format!("atoms.json: {e}"))?;
-    Ok(Inputs { pack, urls, corpus, page_full, page_html, atoms })
+    Ok(Inputs { pack, urls, corpus, page_full, page_html, disjoint_html, atoms })
 }
 
 /// The extra literals of the engine's automaton, as `Engine::from_source` makes them.
@@ -212,6 +217,16 @@ fn summary(inp: &Inputs, engine: &Engine) {
     let mut full: Vec<f64> = (0..7).map(|_| time_ms(|| drop(black_box(scan(&inp.page_full))))).collect();
     let (bare, html_only, full) = (median(&mut bare), median(&mut html_only), median(&mut full));
     let (html_partial, full_partial) = (scan(&inp.page_html).partial, scan(&inp.page_full).partial);
+    let other = inp.disjoint_html.html.as_bytes();
+    let mut bare_disjoint: Vec<f64> = (0..7)
+        .map(|_| {
+            time_ms(|| {
+                black_box(ac.find_overlapping_iter(other).count());
+            })
+        })
+        .collect();
+    let mut html_disjoint: Vec<f64> = (0..7).map(|_| time_ms(|| drop(black_box(scan(&inp.disjoint_html))))).collect();
+    let (bare_disjoint, html_disjoint) = (median(&mut bare_disjoint), median(&mut html_disjoint));
     let page_bytes = inp.page_full.text.len() + inp.page_full.html.len() + inp.page_full.inline_script.len();
 
     println!("native summary (medians)");
@@ -227,6 +242,10 @@ fn summary(inp: &Inputs, engine: &Engine) {
         "  1 MiB page, all features            {full:9.2} ms  ({page_bytes} bytes scanned; partial: {full_partial})"
     );
     println!("  bare aho-corasick, 1 MiB            {bare:9.2} ms  ({} atoms)", inp.atoms.len());
+    println!(
+        "  1 MiB page sharing no rule words    {html_disjoint:9.2} ms  ({:.2}x the bare pass of {bare_disjoint:.2} ms)",
+        html_disjoint / bare_disjoint
+    );
 
     let out = serde_json::json!({
         "engine_verify_load_ms": verify_load_ms,
@@ -243,6 +262,9 @@ fn summary(inp: &Inputs, engine: &Engine) {
         "page_1mib_full_partial": full_partial,
         "bare_ac_1mib_ms": bare,
         "ratio_html_only_vs_bare": html_only / bare,
+        "disjoint_page_html_only_ms": html_disjoint,
+        "disjoint_bare_ac_ms": bare_disjoint,
+        "disjoint_ratio": html_disjoint / bare_disjoint,
         "atoms": inp.atoms.len(),
     });
     let dir = root().join("target").join("bench-results");
@@ -364,6 +386,11 @@ fn benches(c: &mut Criterion, inp: &Inputs, engine: &Engine) {
     };
     let all = compile(&|_| true);
     g.bench_function("engine_automaton_only", |b| b.iter(|| all.bare_automaton_pass(black_box(data))));
+    let other = inp.disjoint_html.html.as_bytes();
+    g.bench_function("disjoint_engine_html_only", |b| {
+        b.iter(|| engine.scan(&inp.disjoint_html, &settings, &clock).expect("scan"))
+    });
+    g.bench_function("disjoint_bare_aho_corasick", |b| b.iter(|| ac.find_overlapping_iter(black_box(other)).count()));
     let generated = compile(&|f| f.ends_with("bench_generated.yar"));
     let default = compile(&|f| !f.ends_with("bench_generated.yar"));
     for (name, rules) in
