@@ -78,6 +78,47 @@ pub(crate) struct CRule {
     pub strings: Vec<u32>,
     /// Condition with string indices rewritten to global string ids.
     pub cond: Expr,
+    /// How the condition depends on the matches found (decides what a partial scan reports).
+    pub dep: Dep,
+}
+
+/// How a condition's value depends on the matches found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Dep {
+    /// Not at all.
+    Constant,
+    /// Once true, more matches keep it true (`$a`, `#a > 2`, `any of`, `and`/`or` of those):
+    /// safe to report from a partial scan.
+    Monotone,
+    /// May turn false with more matches (`not $a`, `#a == 1`, `none of`).
+    Other,
+}
+
+fn int_dep(x: &super::parser::IntExpr) -> bool {
+    matches!(x, super::parser::IntExpr::Count(_))
+}
+
+/// The dependency class of a condition; `rules` are the rules compiled so far.
+pub(crate) fn dep(e: &Expr, rules: &[CRule]) -> Dep {
+    use super::parser::{CmpOp, Quant};
+    match e {
+        Expr::Bool(_) => Dep::Constant,
+        Expr::And(a, b) | Expr::Or(a, b) => dep(a, rules).max(dep(b, rules)),
+        Expr::Not(a) => match dep(a, rules) {
+            Dep::Constant => Dep::Constant,
+            _ => Dep::Other,
+        },
+        Expr::Present(_) | Expr::At(..) | Expr::In(..) => Dep::Monotone,
+        Expr::Of(Quant::None, _) => Dep::Other,
+        Expr::Of(..) => Dep::Monotone,
+        Expr::Rule(r) => rules.get(*r).map_or(Dep::Other, |r| r.dep),
+        Expr::Cmp(a, op, b) => match (int_dep(a), int_dep(b)) {
+            (false, false) => Dep::Constant,
+            (true, false) if matches!(op, CmpOp::Gt | CmpOp::Ge) => Dep::Monotone,
+            (false, true) if matches!(op, CmpOp::Lt | CmpOp::Le) => Dep::Monotone,
+            _ => Dep::Other,
+        },
+    }
 }
 
 fn widen(bytes: &[u8]) -> Vec<u8> {
@@ -225,7 +266,9 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
             }
         }
         let cond = remap(&ast.cond, &ids);
+        let dep = dep(&cond, &rules);
         rules.push(CRule {
+            dep,
             name: ast.name,
             private: ast.private,
             global: ast.global,

@@ -158,9 +158,10 @@ impl Rules {
     }
 
     /// Scans one buffer under the budget. The clock is checked every 64 KiB and during regex
-    /// confirmation; when time runs out the result holds what was found so far (conditions are
-    /// evaluated on the matches found) and `partial` is set. Bytes are not taken from the
-    /// budget here: the caller grants them.
+    /// confirmation; when time runs out `partial` is set and the result holds the rules that
+    /// already match for good (conditions monotone in the matches: `$a`, `#a > n`, `any of`, ...;
+    /// never `not $a`-style rules). Bytes are not taken from the budget here: the caller grants
+    /// them.
     pub fn scan(&self, data: &[u8], budget: &mut Budget<'_>) -> ScanResult {
         self.scan_impl(data, budget)
     }

@@ -9,7 +9,7 @@ use aho_corasick::automaton::OverlappingState as AcState;
 use regex_automata::hybrid::dfa::{Cache, OverlappingState};
 use regex_automata::{Anchored, Input};
 
-use super::compiler::{CString, Target};
+use super::compiler::{CRule, CString, Dep, Target};
 use super::parser::{CmpOp, Expr, IntExpr, Quant};
 use super::{RuleMatch, Rules, ScanResult};
 use crate::budget::Budget;
@@ -403,10 +403,14 @@ impl Rules {
             let ok = eval(&r.cond, &offsets, &results, filesize);
             results.push(ok);
         }
-        let global_failed = self.rules.iter().zip(&results).any(|(r, ok)| r.global && !ok);
+        // A partial scan reports only what more data could not undo: rules whose condition is
+        // monotone in the matches (no `not $a`, `#a == n`, `none of` ...), and nothing at all
+        // when a global rule is not.
+        let settled = |r: &CRule| !partial || r.dep != Dep::Other;
+        let global_failed = self.rules.iter().zip(&results).any(|(r, ok)| r.global && (!ok || !settled(r)));
         let mut matches = Vec::new();
         if !global_failed {
-            for (r, _) in self.rules.iter().zip(&results).filter(|(r, ok)| **ok && !r.private) {
+            for (r, _) in self.rules.iter().zip(&results).filter(|(r, ok)| **ok && !r.private && settled(r)) {
                 let snippet = r
                     .strings
                     .iter()

@@ -127,6 +127,33 @@ fn partial_when_time_runs_out() {
 }
 
 #[test]
+fn partial_scans_report_only_monotone_rules() {
+    use std::cell::Cell;
+    let t = Cell::new(0u64);
+    // Time advances 1 ms per clock read: the first 64 KiB chunk is scanned, then time is up.
+    let clock = || {
+        t.set(t.get() + 1000);
+        t.get()
+    };
+    let src = r#"
+        rule found { strings: $a = "early" condition: $a }
+        rule count { strings: $a = "early" condition: #a >= 1 and filesize > 10 }
+        rule absent { strings: $z = "late" condition: not $z }
+        rule exact { strings: $a = "early" condition: #a == 1 }
+        rule via_ref { condition: absent }
+    "#;
+    let rules = compile(&[("t.yar", src)], &[]).expect("compiles");
+    let mut data = b"early".to_vec();
+    data.resize(200_000, b'.');
+    data.extend_from_slice(b"late");
+    let mut b = Budget::start(&clock, Limits { time_us: 2500, bytes: usize::MAX });
+    let res = rules.scan(&data, &mut b);
+    assert!(res.partial);
+    let names: Vec<_> = res.matches.iter().map(|m| m.rule.as_str()).collect();
+    assert_eq!(names, vec!["found", "count"]);
+}
+
+#[test]
 fn compile_errors_name_file_line_col() {
     let e = compile(&[("a.yar", "rule a { condition: true }"), ("b.yar", "\nrule a { condition: true }")], &[])
         .expect_err("duplicate across files");
