@@ -109,8 +109,9 @@ fn hosts_file() {
         ]
     );
     assert_eq!(list(&imp, IndicatorKind::Ip), ["1.2.3.4"]);
-    // localhost, localhost.localdomain, localhost + ip6-localhost + ip6-loopback, broadcasthost, 0.0.0.0
-    assert_eq!(imp.filtered, 7);
+    // localhost, localhost.localdomain, localhost + ip6-localhost + ip6-loopback, broadcasthost,
+    // 0.0.0.0, and the addresses 127.0.0.1 and :: in the host position
+    assert_eq!(imp.filtered, 9);
     assert_eq!((imp.duplicates, imp.skipped), (1, 3));
     assert_eq!(warning_lines(&imp), [12, 14, 15]);
 

@@ -309,7 +309,8 @@ pub const LOCAL_NAMES: &[&str] = &[
 
 /// Hosts files: `ADDRESS HOST [HOST…]` lines with `#` comments (the address is usually
 /// `0.0.0.0` or `127.0.0.1`; any IP is accepted), or bare `HOST` lines (plain domain lists).
-/// Local names ([`LOCAL_NAMES`]) are left out (counted as filtered). Hosts become `host`
+/// Local names ([`LOCAL_NAMES`]) and loopback, unspecified or broadcast addresses in the host
+/// position are left out (counted as filtered). Hosts become `host`
 /// indicators (or `domain` with `psl`, the eTLD+1); IP literals become `ip` indicators.
 pub(crate) fn hosts(file: &str, text: &str, psl: Option<&SuffixList>, c: &mut Collector) -> Result<(), IntelError> {
     if looks_like_json(text) {
@@ -353,7 +354,13 @@ pub(crate) fn hosts(file: &str, text: &str, psl: Option<&SuffixList>, c: &mut Co
                 continue;
             }
             if let Ok(ip) = normalize::ip(name) {
-                c.add(IndicatorKind::Ip, ip);
+                // The machine's own addresses are never indicators.
+                let addr: Option<std::net::IpAddr> = ip.trim_start_matches('[').trim_end_matches(']').parse().ok();
+                if addr.is_some_and(|a| a.is_loopback() || a.is_unspecified() || a == std::net::Ipv4Addr::BROADCAST) {
+                    c.filtered += 1;
+                } else {
+                    c.add(IndicatorKind::Ip, ip);
+                }
                 good = true;
                 continue;
             }
