@@ -17,14 +17,14 @@ const CONFIG_PATH = require.resolve('eth-phishing-detect/src/config.json');
 const config = JSON.parse(readFileSync(CONFIG_PATH, 'utf8'));
 
 /** A temporary pack: the default pack.json and brands.json plus the imported MetaMask artifacts. */
-export function metamaskPack() {
+export function metamaskPack(configPath = CONFIG_PATH) {
   const dir = mkdtempSync(join(tmpdir(), 'fw-metamask-'));
   copyFileSync(join(ROOT, 'packs', 'default', 'pack.json'), join(dir, 'pack.json'));
   const brands = join(ROOT, 'packs', 'default', 'brands.json');
   if (existsSync(brands)) copyFileSync(brands, join(dir, 'brands.json'));
   else writeFileSync(join(dir, 'brands.json'), '[]');
   const summary = JSON.parse(
-    execFileSync(BIN, ['intel', 'import', '--format', 'metamask', CONFIG_PATH, '--out', dir, '--json', '--fetched-at', '2026-11-25T00:00:00Z'], {
+    execFileSync(BIN, ['intel', 'import', '--format', 'metamask', configPath, '--out', dir, '--json', '--fetched-at', '2026-11-25T00:00:00Z'], {
       encoding: 'utf8',
     }),
   );
@@ -114,5 +114,26 @@ test('MetaMask findings name their source and the lookalike target', async () =>
     assert.equal(allowed.findings.find((x) => x.source === 'metamask'), undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('control: a list imported with another tolerance disagrees (the comparison can fail)', async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'fw-mmcfg-'));
+  const cfg = join(tmp, 'config.json');
+  writeFileSync(cfg, JSON.stringify({ ...config, tolerance: config.tolerance - 1 }));
+  const { dir } = metamaskPack(cfg);
+  try {
+    const host = await makeHost(dir);
+    const detector = new PhishingDetector(config);
+    let differ = 0;
+    for (const { domain } of sample(config)) {
+      const want = theirs(detector.check(new URL(`https://${domain}/`).hostname));
+      const got = ours({ findings: host.engine.checkReputation(`https://${domain}/`) });
+      if (JSON.stringify(want) !== JSON.stringify(got)) differ++;
+    }
+    assert.ok(differ > 10, `only ${differ} domains differ`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(tmp, { recursive: true, force: true });
   }
 });
