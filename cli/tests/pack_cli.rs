@@ -484,7 +484,24 @@ fn runbook_scripts_publish_deploy_rollback_and_bulletin() {
         (code(&o), format!("{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr)))
     };
     let must = |r: (i32, String)| assert_eq!(r.0, 0, "{}", r.1);
+    // Feeds come from URLs (file:// here; the defaults are the public feeds) into dist/intel.
+    std::fs::write(d.join("feed-hosts.txt"), "0.0.0.0 script-feed.example\n").unwrap();
+    std::fs::write(
+        d.join("feeds.list"),
+        format!(
+            "local-hosts hosts file://{}\nbroken hosts file:///nonexistent/x\n",
+            d.join("feed-hosts.txt").display()
+        ),
+    )
+    .unwrap();
+    must(script("fetch-threat-intel.sh", &["--feeds", "feeds.list"]));
+    assert!(
+        std::fs::read_to_string(d.join("dist/intel/feeds.txt"))
+            .unwrap()
+            .starts_with("hosts:dist/intel/local-hosts.data")
+    );
     must(script("build-rule-pack.sh", &["--version", "2026.11.25.1", "--source", "src", "--out", "dist/pack"]));
+    assert_eq!(json(&ok(d, &["pack", "inspect", "dist/pack", "--json"]))["sources"][0]["indicators"], 1);
     must(script("validate-rule-pack.sh", &["dist/pack"]));
     must(script("test-rule-pack.sh", &["dist/pack", "--min-recall", "0", "--min-precision", "0"]));
     must(script("sign-rule-pack.sh", &["dist/pack"]));
