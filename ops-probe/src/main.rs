@@ -1,0 +1,353 @@
+//! `ops-probe`: fleet telemetry → alerts, incident severity (P1–P4), degradation level; the
+//! signed control document; rule CDN health checks. See `docs/ops-probe.md`.
+//!
+//! Exit codes: 0 healthy; 1 warnings only (P3/P4); 2 an active P1/P2 (or, for `check`, a failed
+//! check); 3 the probe itself could not do its job (it says why on stderr).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use ops_probe::eval::{self, TelemetryReport};
+use ops_probe::output::{self, Format};
+use ops_probe::rules::Rules;
+use ops_probe::source::{self, Loaded};
+use ops_probe::store::State;
+use ops_probe::{audit, control};
+
+#[derive(Parser, Debug)]
+#[command(name = "ops-probe", version, about = "FerretWatch operations probe")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Read telemetry, evaluate the alert rules, classify the incident, recommend a level.
+    Evaluate {
+        /// Batch file or folder (repeatable).
+        #[arg(long = "telemetry", required = true)]
+        telemetry: Vec<String>,
+        /// Rules file (default: the built-in rules, `ops-probe rules --print`).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+        /// State file kept between runs (without it every run starts afresh).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Output format.
+        #[arg(long, value_enum, default_value = "table")]
+        format: Format,
+        /// Evaluation time, Unix seconds, or `latest` (the newest data); default: the clock.
+        #[arg(long)]
+        now: Option<String>,
+        /// Append level changes to this hash-chained audit log.
+        #[arg(long)]
+        audit: Option<PathBuf>,
+        /// Also write the output to this file.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+    /// Write a signed control document setting the fleet's degradation level.
+    SetLevel {
+        /// Level 1 (full) … 4 (minimal).
+        #[arg(value_parser = clap::value_parser!(u8).range(1..=4))]
+        level: u8,
+        /// Why (shown to admins and in the popup).
+        #[arg(long)]
+        reason: String,
+        /// Publish into this CDN directory (as `DIR/control.json`).
+        #[arg(long)]
+        publish: Option<PathBuf>,
+        /// Write here instead (when not publishing); default `control.json`.
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Secret key file (`ferretwatch keys generate`); repeatable.
+        #[arg(long = "key")]
+        keys: Vec<PathBuf>,
+        /// Signatures a client needs (publishing needs at least this many keys).
+        #[arg(long, default_value_t = ferretwatch_core::signed::DEFAULT_THRESHOLD)]
+        threshold: usize,
+        /// Sequence number (default: now).
+        #[arg(long)]
+        sequence: Option<u64>,
+        /// Hours until the document expires.
+        #[arg(long, default_value_t = 24)]
+        expires_hours: u64,
+        /// Audit log (append-only, hash-chained).
+        #[arg(long, default_value = "ops-audit.jsonl")]
+        audit: PathBuf,
+        /// Who (default: $USER).
+        #[arg(long)]
+        actor: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check an audit log's hash chain.
+    VerifyAudit {
+        /// The log.
+        file: PathBuf,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Print the built-in rules, or check a rules file.
+    Rules {
+        /// A rules file to check (default: print the built-in rules).
+        file: Option<PathBuf>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("ops-probe: could not do its job: {e:#}");
+            ExitCode::from(3)
+        }
+    }
+}
+
+fn now_unix() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0)
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.cmd {
+        Command::Evaluate { telemetry, rules, state, format, now, audit, out } => evaluate(
+            &telemetry,
+            rules.as_deref(),
+            state.as_deref(),
+            format,
+            now.as_deref(),
+            audit.as_deref(),
+            out.as_deref(),
+        ),
+        Command::SetLevel {
+            level,
+            reason,
+            publish,
+            out,
+            keys,
+            threshold,
+            sequence,
+            expires_hours,
+            audit,
+            actor,
+            json,
+        } => set_level(level, &reason, publish, out, &keys, threshold, sequence, expires_hours, &audit, actor, json),
+        Command::VerifyAudit { file, json } => match audit::verify(&file) {
+            Ok(entries) => {
+                if json {
+                    println!(
+                        "{}",
+                        serde_json::json!({"valid": true, "entries": entries.len(), "level": audit::current_level(&entries),
+                        "head": entries.last().map(|e| e.hash.clone())})
+                    );
+                } else {
+                    println!(
+                        "OK {}: {} entries, chain intact, level {}",
+                        file.display(),
+                        entries.len(),
+                        audit::current_level(&entries)
+                    );
+                }
+                Ok(ExitCode::SUCCESS)
+            }
+            Err(e) => {
+                if json {
+                    println!("{}", serde_json::json!({"valid": false, "error": e.to_string()}));
+                }
+                eprintln!("ops-probe: {} does NOT verify: {e}", file.display());
+                Ok(ExitCode::from(2))
+            }
+        },
+        Command::Rules { file } => match file {
+            None => {
+                print!("{}", ops_probe::rules::DEFAULT_RULES);
+                Ok(ExitCode::SUCCESS)
+            }
+            Some(f) => {
+                let r = load_rules(Some(&f))?;
+                println!("OK {}: {} rules, {} burn-rate alerts", f.display(), r.rules.len(), r.burns.len());
+                Ok(ExitCode::SUCCESS)
+            }
+        },
+    }
+}
+
+fn load_rules(path: Option<&Path>) -> Result<Rules> {
+    match path {
+        None => Ok(Rules::default_rules()),
+        Some(p) => {
+            let bytes = std::fs::read(p).with_context(|| format!("cannot read rules file {}", p.display()))?;
+            Rules::parse(&bytes).with_context(|| format!("rules file {} is not valid", p.display()))
+        }
+    }
+}
+
+fn load_telemetry(spec: &str, _state: &mut State) -> Result<Loaded> {
+    if spec.starts_with("http://") || spec.starts_with("https://") {
+        bail!("telemetry URL {spec}: URL sources are not available in this build");
+    }
+    Ok(source::load_path(Path::new(spec))?)
+}
+
+fn evaluate(
+    telemetry: &[String],
+    rules: Option<&Path>,
+    state_path: Option<&Path>,
+    format: Format,
+    now: Option<&str>,
+    audit_path: Option<&Path>,
+    out: Option<&Path>,
+) -> Result<ExitCode> {
+    let rules = load_rules(rules)?;
+    let mut state = match state_path {
+        Some(p) => State::load(p)?,
+        None => State::default(),
+    };
+    let mut report = TelemetryReport::default();
+    let mut batches = Vec::new();
+    for spec in telemetry {
+        let loaded = load_telemetry(spec, &mut state)?;
+        report.sources += loaded.files.max(1);
+        report.malformed.extend(loaded.bad);
+        batches.extend(loaded.batches);
+    }
+    let latest_new = batches.iter().map(|(_, b)| eval::step_of(b.period_end)).max();
+    let now = match now {
+        None => now_unix(),
+        Some("latest") => latest_new
+            .or(state.samples.keys().next_back().copied())
+            .context("--now latest: there is no telemetry to take the time from")?,
+        Some(n) => n.parse().with_context(|| format!("--now {n}: expected Unix seconds or `latest`"))?,
+    };
+    let oldest = now.saturating_sub(rules.retention());
+    report.ingest = eval::ingest(&mut state, &batches, oldest);
+    state.prune(oldest);
+    if state.samples.is_empty() {
+        let bad = report.malformed.len();
+        bail!(
+            "no usable telemetry: {} batch(es) read, {bad} malformed{}, none within the last {} s before {now}",
+            batches.len(),
+            report
+                .malformed
+                .first()
+                .map(|b| format!(" (first: {} {} `{}`: {})", b.source, b.position, b.field, b.message))
+                .unwrap_or_default(),
+            rules.retention()
+        );
+    }
+    let level_before = state.level.level;
+    let e = eval::evaluate(&mut state, &rules, now, report);
+    if let Some(a) = audit_path
+        && !e.level.changes.is_empty()
+    {
+        let items: Vec<audit::NewEntry> = e
+            .level
+            .changes
+            .iter()
+            .map(|c| audit::NewEntry {
+                time: c.at,
+                source: "evaluate".into(),
+                actor: "ops-probe".into(),
+                from: c.from,
+                to: c.to,
+                reason: format!("recommendation: {}", c.reason),
+                control_sha256: None,
+                control_path: None,
+            })
+            .collect();
+        audit::append(a, &items).context("cannot record the level change in the audit log")?;
+    }
+    let _ = level_before;
+    if let Some(p) = state_path {
+        state.save(p)?;
+    }
+    let code = e.exit_code();
+    let text = output::render(&e, format, code);
+    print!("{text}");
+    if let Some(o) = out {
+        control::write_atomically(o, text.as_bytes()).with_context(|| format!("cannot write {}", o.display()))?;
+    }
+    Ok(ExitCode::from(code))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn set_level(
+    level: u8,
+    reason: &str,
+    publish: Option<PathBuf>,
+    out: Option<PathBuf>,
+    key_files: &[PathBuf],
+    threshold: usize,
+    sequence: Option<u64>,
+    expires_hours: u64,
+    audit_path: &Path,
+    actor: Option<String>,
+    json: bool,
+) -> Result<ExitCode> {
+    let history = audit::verify(audit_path).context("the audit log does not verify; not changing the level")?;
+    let mut keys = Vec::new();
+    for k in key_files {
+        let bytes = std::fs::read(k).with_context(|| format!("cannot read key file {}", k.display()))?;
+        let (_, secret) = ferretwatch_core::signed::keys::SecretKey::from_key_file(&bytes)
+            .with_context(|| format!("{} is not a FerretWatch secret key file", k.display()))?;
+        keys.push(secret);
+    }
+    if publish.is_some() && keys.len() < threshold.max(1) {
+        bail!(
+            "publishing needs {} signature(s) (the two-person rule) and {} key(s) were given: add --key",
+            threshold.max(1),
+            keys.len()
+        );
+    }
+    let now = now_unix();
+    let verify_threshold = if keys.len() >= threshold.max(1) { threshold.max(1) } else { 0 };
+    let signed = control::build(level, reason, now, sequence, expires_hours, &keys, verify_threshold)
+        .context("the control document is not valid")?;
+    let path = match (&publish, out) {
+        (Some(dir), _) => dir.join(control::CONTROL_FILE),
+        (None, Some(o)) => o,
+        (None, None) => PathBuf::from(control::CONTROL_FILE),
+    };
+    control::write_atomically(&path, &signed.bytes).with_context(|| format!("cannot write {}", path.display()))?;
+    let from = audit::current_level(&history);
+    let actor = actor.or_else(|| std::env::var("USER").ok()).unwrap_or_else(|| "unknown".into());
+    let entry = audit::append(
+        audit_path,
+        &[audit::NewEntry {
+            time: now,
+            source: "set-level".into(),
+            actor,
+            from,
+            to: level,
+            reason: reason.to_string(),
+            control_sha256: Some(signed.sha256()),
+            control_path: Some(path.display().to_string()),
+        }],
+    )
+    .context("the control document was written but the audit log could not be appended")?;
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"out": path, "level": level, "from": from, "sequence": signed.doc.sequence,
+            "expires": signed.doc.expires, "signatures": signed.signers, "published": publish.is_some(),
+            "audit_seq": entry[0].seq, "audit_hash": entry[0].hash})
+        );
+    } else {
+        println!(
+            "control document {}: level {from} -> {level} (sequence {}, expires {}), {} signature(s); audit entry {}",
+            path.display(),
+            signed.doc.sequence,
+            signed.doc.expires,
+            signed.signers.len(),
+            entry[0].seq
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
