@@ -112,7 +112,8 @@ pub fn run(cmd: BulletinCommand) -> Result<ExitCode> {
         BulletinCommand::Verify { file, trust, threshold, now, extension_version, json } => {
             let keys = trust.iter().map(|p| read_public_key(p)).collect::<Result<Vec<_>>>()?;
             let set = KeySet::direct(&keys, threshold.max(1));
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes = crate::pack_cmd::read_capped(&file, MAX_DOCUMENT_BYTES as u64 + 1)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             match verify_bulletin(&bytes, &set, now.unwrap_or_else(now_unix), &extension_version) {
                 Ok(b) => {
                     if json {
@@ -180,7 +181,8 @@ fn create(a: CreateArgs) -> Result<ExitCode> {
 
 fn sign(file: &Path, key: &Path, json_out: bool) -> Result<ExitCode> {
     let (_, secret) = read_secret_key(key)?;
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let bytes = crate::pack_cmd::read_capped(file, MAX_DOCUMENT_BYTES as u64 + 1)
+        .with_context(|| format!("cannot read {}", file.display()))?;
     let mut env = Envelope::parse(&bytes, MAX_DOCUMENT_BYTES, "bulletin")?;
     let b: Bulletin = serde_json::from_slice(&env.payload).context("the payload is not a bulletin")?;
     b.validate()?;

@@ -116,7 +116,8 @@ pub fn run(cmd: ControlCommand) -> Result<ExitCode> {
         ControlCommand::Verify { file, trust, threshold, held_sequence, now, json } => {
             let keys = trust.iter().map(|p| read_public_key(p)).collect::<Result<Vec<_>>>()?;
             let set = KeySet::direct(&keys, threshold.max(1));
-            let bytes = std::fs::read(&file).with_context(|| format!("cannot read {}", file.display()))?;
+            let bytes = crate::pack_cmd::read_capped(&file, MAX_DOCUMENT_BYTES as u64 + 1)
+                .with_context(|| format!("cannot read {}", file.display()))?;
             match verify_control(&bytes, &set, now.unwrap_or_else(now_unix), held_sequence) {
                 Ok((doc, _)) => {
                     if json {
@@ -146,7 +147,8 @@ pub fn run(cmd: ControlCommand) -> Result<ExitCode> {
 
 fn sign(file: &Path, key: &Path, json_out: bool) -> Result<ExitCode> {
     let (_, secret) = read_secret_key(key)?;
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let bytes = crate::pack_cmd::read_capped(file, MAX_DOCUMENT_BYTES as u64 + 1)
+        .with_context(|| format!("cannot read {}", file.display()))?;
     let mut env = Envelope::parse(&bytes, MAX_DOCUMENT_BYTES, "control document")?;
     let doc: ControlDocument = serde_json::from_slice(&env.payload).context("the payload is not a control document")?;
     doc.validate()?;

@@ -159,7 +159,7 @@ fn parse_publisher(spec: &str, now: u64, default_expires: u64) -> Result<Publish
         None => (spec, None),
     };
     let key = read_public_key(Path::new(path))?;
-    let bytes = std::fs::read(path)?;
+    let bytes = crate::pack_cmd::read_capped(Path::new(path), 4097)?;
     let (name, _) = ferretwatch_core::signed::keys::PublicKey::from_pub_file(&bytes)?;
     let (not_before, expires) = match window {
         None => (now, default_expires),
@@ -231,7 +231,8 @@ fn publish_list(
 
 fn sign_list(file: &Path, key: &Path, json_out: bool) -> Result<ExitCode> {
     let (_, secret) = read_secret_key(key)?;
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let bytes = crate::pack_cmd::read_capped(file, MAX_DOCUMENT_BYTES as u64 + 1)
+        .with_context(|| format!("cannot read {}", file.display()))?;
     let mut env = Envelope::parse(&bytes, MAX_DOCUMENT_BYTES, "keys.json")?;
     let _: KeyList = serde_json::from_slice(&env.payload).context("keys.json payload is not a key list")?;
     env.sign(Domain::Keys, &secret);
@@ -248,7 +249,8 @@ fn sign_list(file: &Path, key: &Path, json_out: bool) -> Result<ExitCode> {
 fn verify_list(file: &Path, roots: &[PathBuf], root_threshold: usize, held: u64, json_out: bool) -> Result<ExitCode> {
     let roots = roots.iter().map(|p| read_public_key(p)).collect::<Result<Vec<_>>>()?;
     let set = KeySet::direct(&roots, root_threshold.max(1));
-    let bytes = std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?;
+    let bytes = crate::pack_cmd::read_capped(file, MAX_DOCUMENT_BYTES as u64 + 1)
+        .with_context(|| format!("cannot read {}", file.display()))?;
     match set.publishers_from_list(&bytes, now_unix(), held, 1) {
         Ok((_, list)) => {
             if json_out {

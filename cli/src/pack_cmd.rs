@@ -250,13 +250,15 @@ pub fn now_unix() -> u64 {
 
 /// Reads a secret key file.
 pub fn read_secret_key(path: &Path) -> Result<(String, SecretKey)> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read key file {}", path.display()))?;
+    let bytes =
+        read_capped(path, KEY_FILE_LIMIT).with_context(|| format!("cannot read key file {}", path.display()))?;
     SecretKey::from_key_file(&bytes).with_context(|| format!("{} is not a FerretWatch secret key file", path.display()))
 }
 
 /// Reads a public key file.
 pub fn read_public_key(path: &Path) -> Result<PublicKey> {
-    let bytes = std::fs::read(path).with_context(|| format!("cannot read public key {}", path.display()))?;
+    let bytes =
+        read_capped(path, KEY_FILE_LIMIT).with_context(|| format!("cannot read public key {}", path.display()))?;
     let (_, k) = PublicKey::from_pub_file(&bytes)
         .with_context(|| format!("{} is not a FerretWatch public key file", path.display()))?;
     Ok(k)
@@ -278,7 +280,11 @@ pub fn trust_from_args(t: &TrustArgs) -> Result<Trust> {
     Ok(Trust::Direct(KeySet::direct(&keys, t.threshold)))
 }
 
-fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>> {
+/// Key files are tiny; anything longer is not one (and /dev/zero must not hang us).
+const KEY_FILE_LIMIT: u64 = 4097;
+
+/// Reads at most `limit` bytes of a file (a longer file is cut; the parsers then refuse it).
+pub fn read_capped(path: &Path, limit: u64) -> Result<Vec<u8>> {
     let f = std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
     let mut buf = Vec::new();
     f.take(limit).read_to_end(&mut buf).with_context(|| format!("cannot read {}", path.display()))?;
@@ -622,7 +628,7 @@ fn verify(a: VerifyArgs) -> Result<ExitCode> {
 
 fn inspect(pack: &Path, json_out: bool) -> Result<ExitCode> {
     let (m, env) = unverified_manifest(pack)?;
-    let keys_version = std::fs::read(pack.join(KEYS_FILE))
+    let keys_version = read_capped(&pack.join(KEYS_FILE), MAX_DOCUMENT_BYTES as u64 + 1)
         .ok()
         .and_then(|b| Envelope::parse(&b, MAX_DOCUMENT_BYTES, KEYS_FILE).ok())
         .and_then(|e| serde_json::from_slice::<serde_json::Value>(&e.payload).ok())
@@ -937,9 +943,9 @@ fn deploy(a: DeployArgs) -> Result<ExitCode> {
     }
     // The archive of this version (for rollback-rule), then keys.json, then the manifest last.
     let mut archive = v.files.clone();
-    let manifest_bytes = std::fs::read(a.pack.join(MANIFEST_FILE))?;
+    let manifest_bytes = read_capped(&a.pack.join(MANIFEST_FILE), MAX_MANIFEST_BYTES as u64 + 1)?;
     archive.insert(MANIFEST_FILE.into(), manifest_bytes.clone());
-    let keys = std::fs::read(a.pack.join(KEYS_FILE)).ok();
+    let keys = read_capped(&a.pack.join(KEYS_FILE), MAX_DOCUMENT_BYTES as u64 + 1).ok();
     if let Some(k) = &keys {
         archive.insert(KEYS_FILE.into(), k.clone());
     }
