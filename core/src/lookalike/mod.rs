@@ -113,6 +113,17 @@ fn brand_label(psl: &SuffixList, domain: &str) -> Option<(String, String)> {
     Some((reg.clone(), to_unicode(label)))
 }
 
+/// A brand name as one lowercase ASCII word: letters and digits of the part before a `.`
+/// (`Booking.com` → `booking`), at least four of them.
+fn name_label(name: &str) -> Option<String> {
+    let head = name.split('.').next().unwrap_or_default();
+    if !head.is_ascii() {
+        return None;
+    }
+    let word: String = head.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect();
+    (word.len() >= MIN_TOKEN_CHARS && word.len() <= MAX_LEN).then_some(word)
+}
+
 /// How a candidate matched.
 #[derive(Debug, Clone)]
 enum Kind {
@@ -198,6 +209,23 @@ impl BrandIndex {
                     acronym: b.name.trim() == label.to_uppercase(),
                     label,
                     chars,
+                });
+            }
+            // The brand's name as one word (`steam` for Steam, `disney` for Disney+,
+            // `americanexpress`): matched exactly, by skeleton and as a token, but not by edit
+            // distance (names are not registered domains, typos of them are rarely used).
+            if let Some(name) = name_label(&b.name).filter(|n| !seen.contains(n)) {
+                let main = b.domains.first().map(|d| d.trim().to_ascii_lowercase()).unwrap_or_default();
+                let lid = u32::try_from(labels.len()).unwrap_or(u32::MAX);
+                by_label.entry(name.clone()).or_default().push(lid);
+                by_skeleton.entry(skeleton(&name)).or_default().push(lid);
+                labels.push(LabelEntry {
+                    brand: id,
+                    domain: main,
+                    common: embedding::is_common_word(&name) || embedding::is_phishing_word(&name),
+                    acronym: false,
+                    chars: name.chars().collect(),
+                    label: name,
                 });
             }
         }
@@ -760,6 +788,8 @@ mod tests {
             ("look-alike token", "paypa1-login.com", MEDIUM, 0.85, "paypal.com", "look-alike"),
             ("brand glued to a phishing word", "paypalsecure.com", MEDIUM, 0.8, "paypal.com", "\"secure\""),
             ("phishing word glued to a brand", "www.loginmicrosoft.com", MEDIUM, 0.8, "microsoft.com", "\"login\""),
+            ("brand name, not a domain label", "steam-gift-card-free.xyz", MEDIUM, 0.7, "steampowered.com", "\"gift\""),
+            ("brand name with a plus", "disney-plus-billing.com", MEDIUM, 0.8, "disneyplus.com", "Disney+"),
             ("look-alike everyday word", "amaz0n-orders.com", MEDIUM, 0.6, "amazon.com", "\"amaz0n\""),
             ("three letters with a phishing word", "dhl-parcel-tracking.info", MEDIUM, 0.6, "dhl.com", "DHL"),
             ("longer brand wins a tie", "ledger-live-update.com", MEDIUM, 0.7, "ledger.com", "Ledger"),
