@@ -543,3 +543,19 @@ fn keeps_last_known_good_on_rejection() {
     assert_eq!(store.engine().pack_version(), "2026.11.25.6");
     assert!(store.last_rejection().is_none());
 }
+
+#[test]
+fn owned_verification_gives_the_same_answers() {
+    use ferretwatch_core::signed::manifest::verify_pack_owned;
+    let good = signed_pack("2026.11.25.1");
+    let a = verify_pack(&good, &trust(), &policy()).unwrap();
+    let b = verify_pack_owned(good.clone(), &trust(), &policy()).unwrap();
+    assert_eq!(a.files, b.files);
+    assert_eq!(a.manifest, b.manifest);
+    let mut bad = good;
+    bad.insert("rules/extra.yar".into(), b"x".to_vec());
+    assert_eq!(
+        verify_pack_owned(bad, &trust(), &policy()).unwrap_err(),
+        SignedError::ExtraArtifact { path: "rules/extra.yar".into() }
+    );
+}

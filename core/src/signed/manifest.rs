@@ -336,6 +336,30 @@ pub fn check_fresh(m: &Manifest, policy: &Policy) -> Result<(), SignedError> {
 /// # Errors
 /// The first [`SignedError`] found.
 pub fn verify_pack(files: &PackFiles, trust: &Trust, policy: &Policy) -> Result<VerifiedPack, SignedError> {
+    let (manifest, signers, keys_version) = verify_header(files, trust, policy)?;
+    let out = verify_artifacts(&manifest, files, policy)?;
+    Ok(VerifiedPack { manifest, signers, keys_version, files: out })
+}
+
+/// [`verify_pack`] taking the files by value: the artifacts are moved into the result instead
+/// of copied (one copy of a large pack in memory instead of two).
+///
+/// # Errors
+/// As [`verify_pack`].
+pub fn verify_pack_owned(mut files: PackFiles, trust: &Trust, policy: &Policy) -> Result<VerifiedPack, SignedError> {
+    let (manifest, signers, keys_version) = verify_header(&files, trust, policy)?;
+    check_artifacts(&manifest, &files, policy)?;
+    files.remove(MANIFEST_FILE);
+    files.remove(KEYS_FILE);
+    Ok(VerifiedPack { manifest, signers, keys_version, files })
+}
+
+/// Key list and manifest checks of [`verify_pack`].
+fn verify_header(
+    files: &PackFiles,
+    trust: &Trust,
+    policy: &Policy,
+) -> Result<(Manifest, Vec<String>, Option<u64>), SignedError> {
     let manifest_json =
         files.get(MANIFEST_FILE).ok_or_else(|| SignedError::MissingArtifact { path: MANIFEST_FILE.into() })?;
     let (publishers, keys_version) = match trust {
@@ -347,8 +371,7 @@ pub fn verify_pack(files: &PackFiles, trust: &Trust, policy: &Policy) -> Result<
         }
     };
     let (manifest, signers) = verify_manifest(manifest_json, &publishers, policy)?;
-    let out = verify_artifacts(&manifest, files, policy)?;
-    Ok(VerifiedPack { manifest, signers, keys_version, files: out })
+    Ok((manifest, signers, keys_version))
 }
 
 /// Checks the artifacts of a pack against its (already verified) manifest: the declared total
@@ -359,11 +382,17 @@ pub fn verify_pack(files: &PackFiles, trust: &Trust, policy: &Policy) -> Result<
 /// [`SignedError::DownloadTooLarge`], [`SignedError::MissingArtifact`],
 /// [`SignedError::SizeMismatch`], [`SignedError::HashMismatch`], [`SignedError::ExtraArtifact`].
 pub fn verify_artifacts(manifest: &Manifest, files: &PackFiles, policy: &Policy) -> Result<PackFiles, SignedError> {
+    check_artifacts(manifest, files, policy)?;
+    Ok(manifest.artifacts.iter().filter_map(|a| files.get(&a.path).map(|b| (a.path.clone(), b.clone()))).collect())
+}
+
+/// The checks of [`verify_artifacts`], without copying anything.
+fn check_artifacts(manifest: &Manifest, files: &PackFiles, policy: &Policy) -> Result<(), SignedError> {
     let total = manifest.total_size();
     if total > policy.max_pack_bytes {
         return Err(SignedError::DownloadTooLarge { path: "(all artifacts)".into(), limit: policy.max_pack_bytes });
     }
-    let mut out = PackFiles::new();
+    let mut listed = std::collections::BTreeSet::new();
     for a in &manifest.artifacts {
         let bytes = files.get(&a.path).ok_or_else(|| SignedError::MissingArtifact { path: a.path.clone() })?;
         if bytes.len() as u64 != a.size {
@@ -377,12 +406,12 @@ pub fn verify_artifacts(manifest: &Manifest, files: &PackFiles, policy: &Policy)
         if h != a.sha256 {
             return Err(SignedError::HashMismatch { path: a.path.clone(), declared: a.sha256.clone(), actual: h });
         }
-        out.insert(a.path.clone(), bytes.clone());
+        listed.insert(a.path.as_str());
     }
     for p in files.keys() {
-        if p != MANIFEST_FILE && p != KEYS_FILE && !out.contains_key(p) {
+        if p != MANIFEST_FILE && p != KEYS_FILE && !listed.contains(p.as_str()) {
             return Err(SignedError::ExtraArtifact { path: clip(p, MAX_PATH_BYTES) });
         }
     }
-    Ok(out)
+    Ok(())
 }

@@ -135,7 +135,7 @@ fn verify_js(files: &js_sys::Object, trust: JsValue) -> Result<signed::VerifiedP
         max_pack_bytes: t.max_pack_bytes.map(|b| b.max(0.0) as u64).unwrap_or(signed::DEFAULT_MAX_PACK_BYTES),
         ..signed::Policy::default()
     };
-    signed::verify_pack(&map, &trust, &policy).map_err(reject)
+    signed::manifest::verify_pack_owned(map, &trust, &policy).map_err(reject)
 }
 
 /// The detection engine with its loaded pack, settings and telemetry counters.
