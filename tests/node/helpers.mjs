@@ -8,9 +8,18 @@ export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..')
 export const BIN = process.env.FW_BIN ?? join(ROOT, 'target', 'debug', 'ferretwatch');
 export const PKG = join(ROOT, 'core', 'wasm', 'pkg');
 
-/** Runs the native CLI and returns its stdout lines parsed as JSON. */
+/**
+ * Runs the native CLI and returns its stdout lines parsed as JSON. Exit code 1 ("some inputs could
+ * not be scanned", with an error line for each) is part of the output contract, not a failure.
+ */
 export function cliJsonLines(args) {
-  const out = execFileSync(BIN, args, { cwd: ROOT, maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' });
+  let out;
+  try {
+    out = execFileSync(BIN, args, { cwd: ROOT, maxBuffer: 512 * 1024 * 1024, encoding: 'utf8' });
+  } catch (e) {
+    if (e.status !== 1) throw e;
+    out = e.stdout;
+  }
   return out.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l));
 }
 
