@@ -31,6 +31,7 @@ pub mod audit;
 pub mod control;
 pub mod eval;
 pub mod output;
+pub mod prom;
 pub mod rules;
 pub mod source;
 pub mod store;

@@ -27,9 +27,13 @@ struct Cli {
 enum Command {
     /// Read telemetry, evaluate the alert rules, classify the incident, recommend a level.
     Evaluate {
-        /// Batch file or folder (repeatable).
-        #[arg(long = "telemetry", required = true)]
+        /// Batch file or folder, or a `http(s)://…/metrics` endpoint (repeatable).
+        #[arg(long = "telemetry", required_unless_present = "prometheus")]
         telemetry: Vec<String>,
+        /// A Prometheus server (`http://host:9090`): the telemetry is read with range queries
+        /// since the last run (or over the rules' longest window).
+        #[arg(long)]
+        prometheus: Option<String>,
         /// Rules file (default: the built-in rules, `ops-probe rules --print`).
         #[arg(long)]
         rules: Option<PathBuf>,
@@ -85,6 +89,20 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Write batches as cumulative counters in OpenMetrics text with timestamps (for
+    /// `promtool tsdb create-blocks-from openmetrics`).
+    ExportOpenmetrics {
+        /// Batch file or folder (repeatable).
+        #[arg(long = "telemetry", required = true)]
+        telemetry: Vec<PathBuf>,
+        /// Output file (default: stdout).
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Move every timestamp by this many seconds (a multiple of 60), e.g. to replay a
+        /// fixture into a Prometheus whose retention window is around today.
+        #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
+        shift: i64,
+    },
     /// Check an audit log's hash chain.
     VerifyAudit {
         /// The log.
@@ -117,8 +135,9 @@ fn now_unix() -> u64 {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.cmd {
-        Command::Evaluate { telemetry, rules, state, format, now, audit, out } => evaluate(
+        Command::Evaluate { telemetry, prometheus, rules, state, format, now, audit, out } => evaluate(
             &telemetry,
+            prometheus.as_deref(),
             rules.as_deref(),
             state.as_deref(),
             format,
@@ -126,6 +145,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
             audit.as_deref(),
             out.as_deref(),
         ),
+        Command::ExportOpenmetrics { telemetry, out, shift } => {
+            anyhow::ensure!(shift % 60 == 0, "--shift must be a multiple of 60 (whole steps)");
+            let mut batches = Vec::new();
+            for p in &telemetry {
+                let l = source::load_path(p)?;
+                for b in &l.bad {
+                    eprintln!("ops-probe: skipped {} {} field `{}`: {}", b.source, b.position, b.field, b.message);
+                }
+                batches.extend(l.batches.into_iter().map(|(_, mut b)| {
+                    b.period_start = b.period_start.saturating_add_signed(shift);
+                    b.period_end = b.period_end.saturating_add_signed(shift);
+                    b
+                }));
+            }
+            let text = ops_probe::prom::to_openmetrics(&batches);
+            match out {
+                Some(o) => control::write_atomically(&o, text.as_bytes())
+                    .with_context(|| format!("cannot write {}", o.display()))?,
+                None => print!("{text}"),
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::SetLevel {
             level,
             reason,
@@ -189,15 +230,25 @@ fn load_rules(path: Option<&Path>) -> Result<Rules> {
     }
 }
 
-fn load_telemetry(spec: &str, _state: &mut State) -> Result<Loaded> {
+fn load_telemetry(spec: &str, state: &mut State, now: u64) -> Result<Loaded> {
     if spec.starts_with("http://") || spec.starts_with("https://") {
-        bail!("telemetry URL {spec}: URL sources are not available in this build");
+        let mut out = Loaded::default();
+        let key = format!("metrics:{spec}");
+        let mut cursor = state.cursors.get(&key).cloned();
+        ops_probe::prom::load_metrics(spec, &mut cursor, now, &mut out)
+            .with_context(|| format!("cannot scrape {spec}"))?;
+        if let Some(c) = cursor {
+            state.cursors.insert(key, c);
+        }
+        return Ok(out);
     }
     Ok(source::load_path(Path::new(spec))?)
 }
 
+#[allow(clippy::too_many_arguments)]
 fn evaluate(
     telemetry: &[String],
+    prometheus: Option<&str>,
     rules: Option<&Path>,
     state_path: Option<&Path>,
     format: Format,
@@ -212,24 +263,51 @@ fn evaluate(
     };
     let mut report = TelemetryReport::default();
     let mut batches = Vec::new();
+    let clock = match now {
+        Some(n) if n != "latest" => {
+            n.parse().with_context(|| format!("--now {n}: expected Unix seconds or `latest`"))?
+        }
+        _ => now_unix(),
+    };
     for spec in telemetry {
-        let loaded = load_telemetry(spec, &mut state)?;
+        let loaded = load_telemetry(spec, &mut state, clock)?;
         report.sources += loaded.files.max(1);
+        report.malformed.extend(loaded.bad);
+        batches.extend(loaded.batches);
+    }
+    if let Some(base) = prometheus {
+        let key = format!("prometheus:{base}");
+        let since = state.cursors.get(&key).and_then(|v| v.as_u64());
+        // One range query holds at most 11 000 points: a week of minutes fits.
+        let start = since.unwrap_or(0).max(clock.saturating_sub(rules.retention().min(7 * 86_400)));
+        let mut loaded = Loaded::default();
+        ops_probe::prom::load_prometheus(base, start, clock, &mut loaded)
+            .with_context(|| format!("cannot read telemetry from Prometheus at {base}"))?;
+        state.cursors.insert(key, serde_json::json!(clock / 60 * 60));
+        report.sources += 1;
         report.malformed.extend(loaded.bad);
         batches.extend(loaded.batches);
     }
     let latest_new = batches.iter().map(|(_, b)| eval::step_of(b.period_end)).max();
     let now = match now {
-        None => now_unix(),
+        None => clock,
         Some("latest") => latest_new
             .or(state.samples.keys().next_back().copied())
             .context("--now latest: there is no telemetry to take the time from")?,
-        Some(n) => n.parse().with_context(|| format!("--now {n}: expected Unix seconds or `latest`"))?,
+        Some(_) => clock,
     };
     let oldest = now.saturating_sub(rules.retention());
     report.ingest = eval::ingest(&mut state, &batches, oldest);
     state.prune(oldest);
     if state.samples.is_empty() {
+        if let Some(p) = state_path {
+            state.save(p)?; // keeps a /metrics endpoint's first scrape
+        }
+        if telemetry.iter().any(|t| t.starts_with("http")) && report.malformed.is_empty() {
+            bail!(
+                "no usable telemetry yet: a /metrics endpoint yields data from its second scrape on (run again with --state)"
+            );
+        }
         let bad = report.malformed.len();
         bail!(
             "no usable telemetry: {} batch(es) read, {bad} malformed{}, none within the last {} s before {now}",
