@@ -1,0 +1,368 @@
+// FerretWatch background (a module service worker in Chromium, a module background page in
+// Firefox). It owns the wasm engine (loaded once per worker life, shared by all tabs), the
+// first-seen cache, the per-tab verdicts and badges, settings/policy and the report queue.
+//
+// Messages (from content scripts and extension pages; see handlers below):
+//   scan {features, timing}      → {verdict} and the badge of the sender's tab
+//   popupState {tabId}           → everything the popup shows
+//   trust {tabId, domain, trusted}, leave {}, openReport {tabId}, reportDraft {tabId},
+//   sendReport {tabId, reason, note}, settingsChanged {}, health {}
+
+import * as b from '../lib/browser.js';
+import { EngineHost } from '../engine/host.js';
+import { effective, engineSettings } from '../lib/settings.js';
+import { lookup, record } from '../lib/firstseen.js';
+import { summarize, percentile } from '../lib/health.js';
+import { BADGE, describe } from '../lib/words.js';
+import { buildReport, ReportQueue } from './reports.js';
+// The wasm-bindgen glue, statically imported: a service worker may not use import(), which
+// EngineHost uses to get a fresh module instance after a crash. Three copies (distinct module
+// records thanks to the query string) are handed to the host one at a time instead.
+import * as glue0 from '../engine/ferretwatch_wasm.js';
+import * as glue1 from '../engine/ferretwatch_wasm.js?instance=1';
+import * as glue2 from '../engine/ferretwatch_wasm.js?instance=2';
+
+const spareGlues = [glue0, glue1, glue2];
+
+const startedAt = performance.now();
+const state = {
+  host: null,
+  hostPromise: null,
+  pack: null, // {version, created, source}
+  settings: null,
+  locked: new Set(),
+  level: { level: 1, source: 'default' },
+  /** End-to-end latencies (content script: features extracted → verdict received), ms. */
+  roundTrips: [],
+  coldStartMs: null,
+  firstVerdictMs: null,
+};
+
+// --- engine ------------------------------------------------------------------------------------
+
+async function fetchBytes(path) {
+  const r = await fetch(b.getURL(path));
+  if (!r.ok) throw new Error(`cannot read ${path}: ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
+
+/** The bundled default pack, shipped inside the extension (packs/default/files.json lists it). */
+async function loadBundledPack() {
+  const index = JSON.parse(new TextDecoder().decode(await fetchBytes('packs/default/files.json')));
+  const files = {};
+  await Promise.all(index.files.map(async (name) => (files[name] = await fetchBytes(`packs/default/${name}`))));
+  return { files, created: index.created, source: 'bundled' };
+}
+
+/** Gives the host a fresh, initialised glue instance (see the imports above). */
+function adoptGlue(host, module) {
+  const glue = spareGlues.shift();
+  if (!glue) throw new Error('engine crashed too often in this worker life');
+  glue.initSync({ module });
+  host.glue = glue;
+}
+
+async function loadEngine() {
+  const t0 = performance.now();
+  const [wasm, pack] = await Promise.all([fetchBytes('engine/ferretwatch_wasm_bg.wasm'), loadBundledPack()]);
+  const tFetched = performance.now();
+  const module = await WebAssembly.compile(wasm);
+  const tCompiled = performance.now();
+  const host = new EngineHost({ glueUrl: b.getURL('engine/ferretwatch_wasm.js'), wasm: module });
+  adoptGlue(host, module);
+  state.module = module;
+  const version = await host.load(pack.files);
+  state.loadTimings = { fetchMs: tFetched - t0, compileMs: tCompiled - tFetched, engineMs: performance.now() - tCompiled };
+  state.pack = { version, created: pack.created, source: pack.source };
+  state.host = host;
+  await applySettings();
+  state.coldStartMs = performance.now() - t0;
+  return host;
+}
+
+/**
+ * Runs `fn(host)`. EngineHost recovers from a wasm trap by itself where import() works
+ * (Firefox's background page) and marks the error `crashed`; in a service worker its
+ * re-import fails, so the recovery is finished here with a spare glue instance.
+ */
+async function guarded(fn) {
+  const host = await engine();
+  try {
+    return await fn(host);
+  } catch (e) {
+    if (!e.crashed && host.engine === null && host.packFiles) {
+      adoptGlue(host, state.module);
+      await host.load(host.packFiles);
+      await applySettings();
+      const err = new Error('engine crashed and was restarted');
+      err.crashed = true;
+      throw err;
+    }
+    if (e.crashed) await applySettings();
+    throw e;
+  }
+}
+
+function engine() {
+  state.hostPromise ??= loadEngine().catch((e) => {
+    state.hostPromise = null;
+    throw e;
+  });
+  return state.hostPromise;
+}
+
+// --- settings, policy, degradation level -------------------------------------------------------
+
+/** Self-protection: recent crashes and budget overruns push the level down for an hour. */
+const SELF_PROTECT = { window: 3600_000, crashesForMinimal: 3, partialsForCore: 5 };
+
+async function selfProtectLevel() {
+  const sp = (await b.session.get('selfProtect')) ?? { crashes: [], partials: [] };
+  const since = Date.now() - SELF_PROTECT.window;
+  const crashes = sp.crashes.filter((x) => x > since).length;
+  const partials = sp.partials.filter((x) => x > since).length;
+  if (crashes >= SELF_PROTECT.crashesForMinimal) return 4;
+  if (partials >= SELF_PROTECT.partialsForCore) return 2;
+  return 1;
+}
+
+async function noteSelfProtect(kind) {
+  const sp = (await b.session.get('selfProtect')) ?? { crashes: [], partials: [] };
+  sp[kind] = [...sp[kind].slice(-49), Date.now()];
+  await b.session.set('selfProtect', sp);
+}
+
+// The policy (storage.managed) answers slowly the first time (~3 s in Chromium while its policy
+// service starts), so it never blocks a verdict: the last known policy (kept in storage.local)
+// is used until the fresh one arrives, and settings are re-applied then.
+let policy = null;
+const policyReady = b.managed().then(async (p) => {
+  policy = p;
+  await b.local.set({ lastPolicy: p });
+  if (state.host) await applySettings();
+  return p;
+});
+
+async function currentPolicy() {
+  if (policy) return policy;
+  const { lastPolicy } = await b.local.get('lastPolicy');
+  return Promise.race([policyReady, new Promise((r) => setTimeout(() => r(lastPolicy ?? {}), 100))]);
+}
+
+async function applySettings() {
+  const [{ settings: user = {}, control }, policy] = await Promise.all([b.local.get(['settings', 'control']), currentPolicy()]);
+  const { settings, locked } = effective(user, policy);
+  state.settings = settings;
+  state.locked = locked;
+  // Level sources, strongest first: enterprise policy, signed control document, self-protection.
+  if (settings.degradationLevel && locked.has('degradationLevel')) {
+    state.level = { level: settings.degradationLevel, source: 'policy' };
+  } else if (control && Number.isInteger(control.level)) {
+    state.level = { level: control.level, source: 'control' };
+  } else {
+    const sp = await selfProtectLevel();
+    state.level = sp > 1 ? { level: sp, source: 'self' } : { level: 1, source: 'default' };
+  }
+  if (state.host) {
+    state.host.setSettings(engineSettings(settings));
+    state.host.setDegradationLevel(state.level.level);
+  }
+}
+
+b.onStorageChanged((changes, area) => {
+  if (area === 'managed') {
+    policy = null;
+    b.managed().then((p) => (policy = p)).then(applySettings).catch(() => {});
+  } else if (area === 'local' && (changes.settings || changes.control)) {
+    applySettings().catch(() => {});
+  }
+});
+
+// --- scanning ----------------------------------------------------------------------------------
+
+/** Serializes read-modify-write of storage.local keys (the first-seen cache, the report queue). */
+let storageChain = Promise.resolve();
+function serialized(fn) {
+  const next = storageChain.then(fn, fn);
+  storageChain = next.catch(() => {});
+  return next;
+}
+
+async function firstSeenFor(hostname, now) {
+  const { firstSeen = {} } = await b.local.get('firstSeen');
+  return lookup(firstSeen, hostname, now);
+}
+
+function rememberDomain(domain, now) {
+  return serialized(async () => {
+    const { firstSeen = {} } = await b.local.get('firstSeen');
+    const next = record(firstSeen, domain, now);
+    if (next !== firstSeen) await b.local.set({ firstSeen: next });
+  });
+}
+
+async function showBadge(tabId, level) {
+  const badge = BADGE[level] ?? BADGE.error;
+  await b.setBadge(tabId, { ...badge, title: `${b.t('extName')}: ${b.t(`level_${level}`)}` });
+}
+
+async function scan(features, tabId) {
+  const url = new URL(features.url);
+  const now = Date.now();
+  const { firstSeen, known } = await firstSeenFor(url.hostname, now);
+  const f = { ...features, first_seen_ms: firstSeen, now_ms: now };
+  let verdict;
+  try {
+    verdict = await guarded((h) => h.scan(f));
+  } catch (e) {
+    if (e.crashed) await noteSelfProtect('crashes').then(applySettings);
+    if (tabId !== undefined) await showBadge(tabId, 'error');
+    throw e;
+  }
+  if (verdict.partial) await noteSelfProtect('partials');
+  if (!known) await rememberDomain(verdict.registrable_domain, now);
+  if (state.firstVerdictMs === null) state.firstVerdictMs = performance.now() - startedAt;
+  if (tabId !== undefined) {
+    await b.session.set(`tab:${tabId}`, { verdict, features: summaryOf(f), at: now });
+    await showBadge(tabId, verdict.level);
+  }
+  return verdict;
+}
+
+/** What a report may include about the page: no text or HTML, only the URL and the verdict. */
+function summaryOf(f) {
+  return { url: f.url, title: (f.title ?? '').slice(0, 200) };
+}
+
+// --- reports -----------------------------------------------------------------------------------
+
+const reports = new ReportQueue({
+  storage: b.local,
+  serialized,
+  endpoint: () => state.settings?.reportEndpoint,
+  fetch: (...a) => fetch(...a),
+});
+b.onAlarm((alarm) => {
+  if (alarm.name === 'reports') reports.flush().catch(() => {});
+});
+
+// --- messages ----------------------------------------------------------------------------------
+
+async function popupState(tabId) {
+  const tab = tabId === undefined ? undefined : await b.session.get(`tab:${tabId}`);
+  const telemetry = await guarded((h) => h.telemetry());
+  const created = state.pack.created ? Date.parse(state.pack.created) : NaN;
+  const ageDays = Number.isFinite(created) ? Math.max(0, (Date.now() - created) / 86400_000) : null;
+  return {
+    tab: tab ?? null,
+    pack: { ...state.pack, ageDays, stale: ageDays !== null && ageDays > 7 },
+    level: state.level,
+    health: {
+      ...summarize(telemetry),
+      roundTripP95Ms: percentile(state.roundTrips, 0.95),
+      coldStartMs: state.coldStartMs,
+      loadTimings: state.loadTimings,
+    },
+    settings: state.settings,
+    locked: [...state.locked],
+    reportsPending: (await reports.pending()).length,
+    version: b.extensionVersion(),
+  };
+}
+
+async function setTrusted(domain, trusted) {
+  return serialized(async () => {
+    const { settings = {} } = await b.local.get('settings');
+    const list = new Set(settings.trustedSites ?? []);
+    if (trusted) list.add(domain);
+    else list.delete(domain);
+    await b.local.set({ settings: { ...settings, trustedSites: [...list] } });
+    await applySettings();
+  });
+}
+
+const handlers = {
+  async scan(msg, sender) {
+    const verdict = await scan(msg.features, sender.tab?.id);
+    return { verdict, level: state.level };
+  },
+  /** The content script reports how long the whole round trip took (for local health only). */
+  async timing(msg) {
+    if (Number.isFinite(msg.roundTripMs)) state.roundTrips = [...state.roundTrips.slice(-499), msg.roundTripMs];
+  },
+  popupState: (msg) => popupState(msg.tabId),
+  async trust(msg, sender) {
+    const tabId = msg.tabId ?? sender.tab?.id;
+    await setTrusted(msg.domain, msg.trusted);
+    if (tabId !== undefined) await b.sendToTab(tabId, { type: 'rescan' });
+    return { ok: true };
+  },
+  async leave(msg, sender) {
+    await b.updateTab(sender.tab.id, { url: b.getURL('pages/safe.html') });
+  },
+  async openReport(msg, sender) {
+    const tabId = msg.tabId ?? sender.tab?.id;
+    await b.createTab({ url: b.getURL(`report/report.html?tab=${tabId}`) });
+  },
+  async reportDraft(msg) {
+    const tab = await b.session.get(`tab:${msg.tabId}`);
+    if (!tab) throw new Error('noVerdictForTab');
+    return { payload: buildReport(tab.verdict, { reason: msg.reason, note: msg.note, version: b.extensionVersion() }), endpoint: state.settings?.reportEndpoint };
+  },
+  async sendReport(msg) {
+    const tab = await b.session.get(`tab:${msg.tabId}`);
+    if (!tab) throw new Error('noVerdictForTab');
+    await engine();
+    const payload = buildReport(tab.verdict, { reason: msg.reason, note: msg.note, version: b.extensionVersion() });
+    const id = await reports.enqueue(payload);
+    b.createAlarm('reports', { periodInMinutes: 1 });
+    const result = await reports.flush();
+    return { id, ...result };
+  },
+  async settingsChanged() {
+    await engine();
+    await applySettings();
+    return { settings: state.settings, locked: [...state.locked] };
+  },
+  async resetAll(msg) {
+    // Soft reset: settings only. Hard reset: every stored item (first-seen cache, reports…).
+    if (msg.hard) await b.local.clear();
+    else await b.local.remove('settings');
+    await applySettings();
+  },
+  describe: (msg) => describe(msg.verdict, b.t),
+  /** The verdict of every open tab (extension pages only: tests, diagnostics). */
+  async tabsState(msg, sender) {
+    if (!sender.url?.startsWith(b.getURL(''))) throw new Error('only from extension pages');
+    const out = [];
+    for (const tabId of msg.tabIds ?? []) {
+      const s = await b.session.get(`tab:${tabId}`);
+      if (s) out.push({ tabId, verdict: s.verdict, badge: { text: await b.getBadgeText(tabId), color: await b.getBadgeColor(tabId) } });
+    }
+    return out;
+  },
+  /** Crash-recovery check, from extension pages only (tests). */
+  async debugCrash(msg, sender) {
+    if (!sender.url?.startsWith(b.getURL(''))) throw new Error('only from extension pages');
+    try {
+      await guarded((h) => h.debugCrash());
+    } catch (e) {
+      return { crashed: Boolean(e.crashed), message: String(e.message) };
+    }
+    return { crashed: false };
+  },
+};
+
+b.onMessage(async (msg, sender) => {
+  const h = handlers[msg?.type];
+  if (!h) throw new Error(`unknown message ${msg?.type}`);
+  return h(msg, sender);
+});
+
+b.onTabRemoved((tabId) => {
+  b.session.remove(`tab:${tabId}`).catch(() => {});
+});
+
+// Start loading the engine now, so the first page's verdict does not wait for it.
+engine().catch(() => {});
+reports.flush().catch(() => {});

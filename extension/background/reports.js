@@ -1,0 +1,127 @@
+// Reports: the payload a user sees before sending, and a persistent queue that delivers each
+// report exactly once: written to storage.local before the first attempt, sent with an
+// idempotency key (the report id), retried with exponential backoff (honouring 429
+// Retry-After), removed only when the server acknowledges with a 2xx. Survives restarts.
+
+/** Closed list of reasons (PRODUCT.md). */
+export const REASONS = Object.freeze(['phishing_login', 'payment_fraud', 'malware_download', 'brand_impersonation', 'data_exfiltration', 'other']);
+
+/** Largest payload sent (bytes of JSON). */
+export const MAX_REPORT_BYTES = 10 * 1024;
+const MAX_NOTE = 280;
+const MAX_EVIDENCE = 400;
+
+const cut = (s, n) => (typeof s === 'string' && s.length > n ? `${s.slice(0, n - 1)}…` : s);
+
+/** The report payload for a verdict. Only: URL, time, versions, score, top findings, reason. */
+export function buildReport(verdict, { reason, note, version, now = Date.now(), id }) {
+  if (!REASONS.includes(reason)) reason = 'other';
+  const payload = {
+    id: id ?? null,
+    url: verdict.url,
+    timestamp: new Date(now).toISOString(),
+    extension_version: version,
+    pack_version: verdict.pack_version,
+    score: verdict.score,
+    level: verdict.level,
+    reason,
+    findings: verdict.findings.slice(0, 8).map((f) => {
+      const o = { signal: f.signal, evidence: cut(f.evidence, MAX_EVIDENCE) };
+      for (const k of ['rule', 'target', 'source', 'brand']) if (f[k]) o[k] = cut(f[k], 200);
+      return o;
+    }),
+  };
+  if (reason === 'other' && note) payload.note = cut(String(note), MAX_NOTE);
+  while (new TextEncoder().encode(JSON.stringify(payload)).length > MAX_REPORT_BYTES && payload.findings.length) {
+    payload.findings.pop();
+  }
+  if (new TextEncoder().encode(JSON.stringify(payload)).length > MAX_REPORT_BYTES) payload.url = cut(payload.url, 2048);
+  return payload;
+}
+
+/** Delay before retry number `attempts` (1, 2, …): 30 s doubling to at most 1 h, ±20 % jitter. */
+export function backoffMs(attempts, random = Math.random) {
+  const base = Math.min(30_000 * 2 ** Math.max(0, attempts - 1), 3600_000);
+  return Math.round(base * (0.8 + 0.4 * random()));
+}
+
+/** Retry-After (seconds or an HTTP date) in ms from `now`; null when absent or unparsable. */
+export function retryAfterMs(header, now = Date.now()) {
+  if (!header) return null;
+  if (/^\d+$/.test(header.trim())) return Number(header.trim()) * 1000;
+  const t = Date.parse(header);
+  return Number.isFinite(t) ? Math.max(0, t - now) : null;
+}
+
+export class ReportQueue {
+  /**
+   * @param {object} deps
+   * @param {{get, set}} deps.storage  storage.local-like
+   * @param {(fn) => Promise} deps.serialized  runs read-modify-write steps one at a time
+   * @param {() => string} deps.endpoint  the report endpoint in force
+   * @param {typeof fetch} deps.fetch
+   * @param {() => number} [deps.now]
+   */
+  constructor({ storage, serialized, endpoint, fetch, now = Date.now }) {
+    Object.assign(this, { storage, serialized, endpoint, fetchFn: fetch, now });
+    this.flushing = null;
+  }
+
+  async pending() {
+    return (await this.storage.get('reportQueue')).reportQueue ?? [];
+  }
+
+  #update(fn) {
+    return this.serialized(async () => {
+      const q = await this.pending();
+      const next = fn(q);
+      await this.storage.set({ reportQueue: next });
+      return next;
+    });
+  }
+
+  /** Stores a report; returns its id. */
+  async enqueue(payload) {
+    const id = crypto.randomUUID();
+    await this.#update((q) => [...q, { id, payload: { ...payload, id }, attempts: 0, nextAt: 0 }]);
+    return id;
+  }
+
+  /** Sends every due report once. Returns `{sent, pending, nextAt}`. */
+  flush() {
+    this.flushing ??= this.#flush().finally(() => (this.flushing = null));
+    return this.flushing;
+  }
+
+  async #flush() {
+    let sent = 0;
+    const endpoint = this.endpoint();
+    for (const item of await this.pending()) {
+      if (item.nextAt > this.now() || !endpoint) continue;
+      let outcome;
+      try {
+        const r = await this.fetchFn(endpoint, {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json', 'Idempotency-Key': item.id },
+          body: JSON.stringify(item.payload),
+          credentials: 'omit',
+          cache: 'no-store',
+          redirect: 'error',
+        });
+        if (r.ok) outcome = { done: true };
+        else if (r.status === 429) outcome = { wait: retryAfterMs(r.headers.get('Retry-After'), this.now()) ?? backoffMs(item.attempts + 1), error: 'HTTP 429' };
+        else outcome = { wait: backoffMs(item.attempts + 1), error: `HTTP ${r.status}` };
+      } catch (e) {
+        outcome = { wait: backoffMs(item.attempts + 1), error: String(e?.message ?? e) };
+      }
+      if (outcome.done) sent += 1;
+      await this.#update((q) =>
+        outcome.done
+          ? q.filter((x) => x.id !== item.id)
+          : q.map((x) => (x.id === item.id ? { ...x, attempts: x.attempts + 1, nextAt: this.now() + outcome.wait, lastError: outcome.error } : x)),
+      );
+    }
+    const q = await this.pending();
+    return { sent, pending: q.length, nextAt: q.length ? Math.min(...q.map((x) => x.nextAt)) : null };
+  }
+}

@@ -1,0 +1,3 @@
+import { localize } from '../lib/i18n.js';
+
+localize();

@@ -1,0 +1,65 @@
+// Popup: the current tab's verdict in plain words, details on demand, the rule pack and its
+// age, the service (degradation) level and where it comes from, and local health figures.
+import { activeTab, openOptions, send, t } from '../lib/browser.js';
+import { localize, el } from '../lib/i18n.js';
+import { describe } from '../lib/words.js';
+
+localize();
+const $ = (id) => document.getElementById(id);
+
+function fmtMs(ms) {
+  if (ms === null || ms === undefined) return t('popupNoData');
+  if (ms === Infinity) return '> 30 s';
+  return ms < 1 ? `≤ ${ms.toFixed(2)} ms` : `≤ ${Math.round(ms)} ms`;
+}
+
+async function render() {
+  // ?tab=ID lets the popup be opened as a page for a given tab (tests, keyboard users).
+  const forced = Number(new URLSearchParams(location.search).get('tab'));
+  const tab = forced ? { id: forced } : await activeTab();
+  const state = await send({ type: 'popupState', tabId: tab?.id });
+  const v = state.tab?.verdict;
+  const box = $('verdict');
+  if (!v) {
+    box.className = 'status none';
+    $('headline').textContent = t('popupNotChecked');
+    $('advice').textContent = '';
+    for (const id of ['toggle-details', 'report', 'trust']) $(id).hidden = true;
+  } else {
+    const words = describe(v, t);
+    box.className = `status ${v.level}`;
+    $('headline').textContent = words.headline;
+    $('advice').textContent = words.advice;
+    $('site').textContent = `${t('youAreOn')} ${v.host}`;
+    $('findings').replaceChildren(...v.findings.map((f, i) => el('li', {}, words.reasons[i] ?? f.signal, el('span', { class: 'evidence' }, f.evidence), f.rule ? el('span', { class: 'evidence' }, t('detailRule', f.rule)) : null)));
+    $('score').textContent = t('detailScore', [v.score, v.pack_version]);
+    $('toggle-details').hidden = v.findings.length === 0;
+    const trusted = state.settings.trustedSites.includes(v.registrable_domain);
+    $('trust').textContent = trusted ? t('untrustSite') : t('trustSite');
+    $('trust').onclick = async () => {
+      await send({ type: 'trust', tabId: tab.id, domain: v.registrable_domain, trusted: !trusted });
+      setTimeout(render, 300);
+    };
+    $('report').onclick = () => send({ type: 'openReport', tabId: tab.id }).then(() => window.close());
+  }
+  const age = state.pack.ageDays;
+  $('pack').textContent = `${state.pack.version} · ${age === null ? '' : age < 1 ? t('popupAgeToday') : t('popupAgeDays', Math.floor(age))}`;
+  $('stale').hidden = !state.pack.stale;
+  $('level').textContent = `${t(`levelName${state.level.level}`)} · ${t(`levelSource_${state.level.source}`)}`;
+  $('latency').textContent = fmtMs(state.health.p95Ms);
+  $('pages').textContent = String(state.health.pages);
+  $('problems').textContent = `${state.health.crashes} · ${state.health.failures}`;
+  document.body.dataset.ready = 'true';
+}
+
+$('toggle-details').addEventListener('click', () => {
+  const d = $('details');
+  d.hidden = !d.hidden;
+  $('toggle-details').setAttribute('aria-expanded', String(!d.hidden));
+  $('toggle-details').textContent = d.hidden ? t('showDetails') : t('hideDetails');
+});
+$('options').addEventListener('click', () => openOptions());
+render().catch((e) => {
+  $('headline').textContent = t('popupError');
+  $('advice').textContent = String(e.message ?? e);
+});

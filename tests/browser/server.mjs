@@ -1,0 +1,125 @@
+// Local servers for the browser tests, all on 127.0.0.1 (no internet):
+// - a forward proxy both browsers are pointed at: plain-HTTP requests and HTTPS CONNECT
+//   tunnels (terminated here with a throw-away self-signed certificate), so pages load under
+//   their real-looking host names (https://www.xn--pypal-4ve.com/…) from tests/corpus/ and
+//   demo/; anything not in the site map gets a 404. Every request is recorded (privacy test).
+// - a report endpoint (POST /reports) that can be told to fail, rate-limit (429 + Retry-After)
+//   or accept; it records every delivery and de-duplicates by Idempotency-Key.
+//
+// Usage: `const s = await startServers(); … s.proxyUrl, s.reportUrl, s.log; await s.close()`.
+// Standalone: `node tests/browser/server.mjs` prints the addresses and serves until killed.
+
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import http from 'node:http';
+import net from 'node:net';
+import tls from 'node:tls';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+
+/** Pages of a corpus index ({id, url, html, expected, ...}), with absolute file paths. */
+export function loadIndex(indexPath) {
+  if (!existsSync(indexPath)) return [];
+  const dir = dirname(indexPath);
+  return JSON.parse(readFileSync(indexPath, 'utf8')).map((e) => ({ ...e, file: resolve(dir, e.html) }));
+}
+
+export const corpus = () => loadIndex(join(ROOT, 'tests', 'corpus', 'index.json'));
+export const demo = () => loadIndex(join(ROOT, 'demo', 'index.json'));
+
+function selfSignedCert() {
+  const dir = mkdtempSync(join(tmpdir(), 'fw-cert-'));
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'k.pem'), '-out', join(dir, 'c.pem'), '-days', '2', '-subj', '/CN=ferretwatch-test'], { stdio: 'ignore' });
+  const cert = { key: readFileSync(join(dir, 'k.pem')), cert: readFileSync(join(dir, 'c.pem')) };
+  rmSync(dir, { recursive: true, force: true });
+  return cert;
+}
+
+const keyOf = (u) => `${u.protocol}//${u.host}${u.pathname}`;
+
+export async function startServers({ pages = [...corpus(), ...demo()] } = {}) {
+  const site = new Map();
+  for (const p of pages) {
+    const u = new URL(p.url);
+    site.set(keyOf(u) + u.search, p.file);
+    if (!site.has(keyOf(u))) site.set(keyOf(u), p.file);
+  }
+  const log = [];
+  const sockets = new Set();
+  const track = (s) => {
+    sockets.add(s);
+    s.on('close', () => sockets.delete(s));
+  };
+
+  // Pages, for both the proxy's plain requests and the TLS-terminated tunnels.
+  const serve = (scheme) => (req, res) => {
+    let u;
+    try {
+      u = scheme === 'http' && /^http:\/\//.test(req.url) ? new URL(req.url) : new URL(`${scheme}://${req.headers.host}${req.url}`);
+    } catch {
+      res.writeHead(400).end();
+      return;
+    }
+    const file = site.get(keyOf(u) + u.search) ?? site.get(keyOf(u));
+    log.push({ t: Date.now(), method: req.method, url: u.href, status: file ? 200 : 404, ua: req.headers['user-agent'] ?? '' });
+    if (!file) {
+      res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not in the test site map');
+      return;
+    }
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(readFileSync(file));
+  };
+  const { key, cert } = selfSignedCert();
+  const tlsSite = http.createServer(serve('https'));
+  const tlsServer = tls.createServer({ key, cert, ALPNProtocols: ['http/1.1'] }, (s) => tlsSite.emit('connection', s));
+  const proxy = http.createServer(serve('http'));
+  proxy.on('connect', (req, socket, head) => {
+    track(socket);
+    log.push({ t: Date.now(), method: 'CONNECT', url: `https://${req.url}/`, status: 200 });
+    socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+    if (head?.length) socket.unshift(head);
+    tlsServer.emit('connection', socket);
+  });
+  proxy.on('connection', track);
+
+  // Report endpoint with a scripted behaviour: a queue of responses, then accept.
+  const reports = { received: [], accepted: new Map(), script: [] };
+  const reportServer = http.createServer((req, res) => {
+    const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'content-type, idempotency-key', 'Access-Control-Allow-Methods': 'POST' };
+    log.push({ t: Date.now(), method: req.method, url: `report:${req.url}`, status: 0 });
+    if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      const idem = req.headers['idempotency-key'];
+      reports.received.push({ idem, body, t: Date.now() });
+      const next = reports.script.shift() ?? { status: 201 };
+      if (next.status >= 200 && next.status < 300 && idem && !reports.accepted.has(idem)) reports.accepted.set(idem, JSON.parse(body));
+      res.writeHead(next.status, { ...cors, 'Content-Type': 'application/json', ...(next.headers ?? {}) }).end(JSON.stringify({ ok: next.status < 300 }));
+    });
+  });
+  reportServer.on('connection', track);
+
+  const listen = (srv) => new Promise((r) => srv.listen(0, '127.0.0.1', () => r(srv.address().port)));
+  const proxyPort = await listen(proxy);
+  const reportPort = await listen(reportServer);
+  return {
+    proxyPort,
+    proxyUrl: `http://127.0.0.1:${proxyPort}`,
+    reportUrl: `http://127.0.0.1:${reportPort}/reports`,
+    reports,
+    log,
+    site,
+    async close() {
+      for (const s of sockets) s.destroy();
+      await Promise.all([proxy, reportServer].map((s) => new Promise((r) => s.close(() => r()))));
+    },
+  };
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const s = await startServers();
+  console.log(JSON.stringify({ proxy: s.proxyUrl, reports: s.reportUrl, pages: s.site.size }));
+}
