@@ -10,7 +10,6 @@
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
-use std::time::Duration;
 
 use ferretwatch_core::telemetry::{LATENCY_BOUNDS_US, MEMORY_BOUNDS_BYTES};
 use serde_json::{Value, json};
@@ -322,9 +321,10 @@ pub fn delta_batch(prev: &Snapshot, cur: &Snapshot, start: u64, end: u64) -> Res
     Ok(b)
 }
 
+#[cfg(feature = "http")]
 fn agent() -> ureq::Agent {
     ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(30)))
+        .timeout_global(Some(std::time::Duration::from_secs(30)))
         .http_status_as_error(false)
         .build()
         .into()
@@ -334,6 +334,7 @@ fn agent() -> ureq::Agent {
 ///
 /// # Errors
 /// [`PromError::Http`].
+#[cfg(feature = "http")]
 pub fn get_text(url: &str, limit: u64) -> Result<(u16, String), PromError> {
     let http = |m: String| PromError::Http { url: url.into(), message: m };
     let mut resp = agent().get(url).call().map_err(|e| http(e.to_string()))?;
@@ -347,6 +348,7 @@ pub fn get_text(url: &str, limit: u64) -> Result<(u16, String), PromError> {
 ///
 /// # Errors
 /// [`PromError`] when the endpoint cannot be scraped.
+#[cfg(feature = "http")]
 pub fn load_metrics(url: &str, cursor: &mut Option<Value>, now: u64, out: &mut Loaded) -> Result<(), PromError> {
     let (status, body) = get_text(url, 16 << 20)?;
     if status != 200 {
@@ -368,7 +370,9 @@ pub fn load_metrics(url: &str, cursor: &mut Option<Value>, now: u64, out: &mut L
     Ok(())
 }
 
-fn push_batch(source: &str, position: &str, v: Result<Value, String>, out: &mut Loaded) {
+/// Validates a batch built from snapshots ([`delta_batch`]) and adds it to `out`, or reports it
+/// as bad input (source, position, field).
+pub fn push_batch(source: &str, position: &str, v: Result<Value, String>, out: &mut Loaded) {
     let parsed: Result<Batch, (String, String)> = v
         .map_err(|m| (String::new(), m))
         .and_then(|v| batch_from_value(&v).map_err(|e| (e.field().to_string(), e.to_string())));
@@ -385,6 +389,7 @@ fn push_batch(source: &str, position: &str, v: Result<Value, String>, out: &mut 
     }
 }
 
+#[cfg(feature = "http")]
 fn url_encode(s: &str) -> String {
     let mut o = String::new();
     for b in s.bytes() {
@@ -401,6 +406,7 @@ fn url_encode(s: &str) -> String {
 ///
 /// # Errors
 /// [`PromError`].
+#[cfg(feature = "http")]
 #[allow(clippy::type_complexity)]
 pub fn query_range(
     base: &str,
@@ -450,6 +456,7 @@ pub fn query_range(
 ///
 /// # Errors
 /// [`PromError`] when the server cannot be queried.
+#[cfg(feature = "http")]
 pub fn load_prometheus(base: &str, start: u64, end: u64, out: &mut Loaded) -> Result<(), PromError> {
     let step = crate::rules::STEP;
     let start = start / step * step;

@@ -518,6 +518,25 @@ mod tests {
     }
 
     #[test]
+    fn the_json_schema_matches_the_parser() {
+        let schema: Value = serde_json::from_str(include_str!("../../docs/schemas/telemetry-v1.json")).unwrap();
+        let props: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
+        let mut want = TOP_FIELDS.to_vec();
+        want.sort_unstable();
+        let mut got = props.clone();
+        got.sort_unstable();
+        assert_eq!(got, want);
+        assert_eq!(schema["properties"]["schema"]["const"], SCHEMA_V1);
+        let bounds = |v: &Value| -> Vec<u64> { v.as_array().unwrap().iter().map(|x| x.as_u64().unwrap()).collect() };
+        let e = &schema["properties"]["engine"]["properties"];
+        assert_eq!(bounds(&e["latency_us"]["properties"]["bounds"]["const"]), LATENCY_BOUNDS_US);
+        assert_eq!(bounds(&e["memory_bytes"]["properties"]["bounds"]["const"]), MEMORY_BOUNDS_BYTES);
+        assert_eq!(bounds(&schema["properties"]["cpu_percent"]["properties"]["bounds"]["const"]), CPU_BOUNDS_PERCENT);
+        let p = &schema["properties"]["pack_updates"]["properties"];
+        assert_eq!(bounds(&p["download_ms"]["properties"]["bounds"]["const"]), DURATION_BOUNDS_MS);
+    }
+
+    #[test]
     fn fields_are_named_in_errors() {
         let e = parse_batch(br#"{"schema":"ferretwatch.telemetry.v1","period_start":0,"period_end":60,"sessions":1,"page_loads":"x","engine":{}}"#).unwrap_err();
         assert_eq!(e.field(), "page_loads");
