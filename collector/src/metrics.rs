@@ -98,57 +98,43 @@ fn hist(out: &mut String, name: &str, help: &str, h: &Histogram, scale: f64) {
 pub fn render(fleet: &Sample, svc: &ServiceMetrics) -> String {
     let mut o = String::with_capacity(16 * 1024);
     let s = fleet;
-    counter(&mut o, "ferretwatch_telemetry_batches_total", "Telemetry batches merged.", s.batches);
-    counter(&mut o, "ferretwatch_installs_total", "Sum of the installs field over merged batches.", s.installs);
+    // Names and labels as in docs/telemetry.md "Prometheus names" (ops-probe reads them).
+    head(&mut o, "ferretwatch_installs", "gauge", "Sum of the installs field over every merged batch.");
+    let _ = writeln!(o, "ferretwatch_installs {}", s.installs);
     counter(&mut o, "ferretwatch_sessions_total", "Browser sessions.", s.sessions);
     counter(&mut o, "ferretwatch_page_loads_total", "Page loads seen by the extension.", s.page_loads);
     counter(&mut o, "ferretwatch_pages_scanned_total", "Verdicts produced by the engine.", s.engine.pages_scanned);
+    counter(&mut o, "ferretwatch_partial_verdicts_total", "Verdicts cut short by the time budget.", s.engine.partial);
+    counter(&mut o, "ferretwatch_crashes_total", "Engine crashes.", s.engine.crashes);
     labelled(&mut o, "ferretwatch_verdicts_total", "Verdicts per level.", "level", &s.engine.levels);
-    counter(&mut o, "ferretwatch_verdicts_partial_total", "Verdicts cut short by the time budget.", s.engine.partial);
     labelled(&mut o, "ferretwatch_detection_failures_total", "Detection failures by kind.", "kind", &s.engine.failures);
-    counter(&mut o, "ferretwatch_engine_crashes_total", "Engine crashes.", s.engine.crashes);
-    hist(&mut o, "ferretwatch_detection_latency_seconds", "Detection latency.", &s.engine.latency_us, 1e6);
-    hist(&mut o, "ferretwatch_engine_memory_bytes", "Engine memory readings.", &s.engine.memory_bytes, 1.0);
-    hist(&mut o, "ferretwatch_cpu_percent", "CPU use readings, percent of one core.", &s.cpu_percent, 1.0);
-    counter(&mut o, "ferretwatch_pack_updates_ok_total", "Pack updates applied or up to date.", s.pack_updates.ok);
-    labelled(
-        &mut o,
-        "ferretwatch_pack_update_failures_total",
-        "Failed pack fetches by kind.",
-        "kind",
-        &s.pack_updates.failed,
-    );
-    labelled(
-        &mut o,
-        "ferretwatch_pack_rejections_total",
-        "Packs refused by verification, by kind.",
-        "kind",
-        &s.pack_updates.rejected,
-    );
-    hist(&mut o, "ferretwatch_pack_download_seconds", "Pack download duration.", &s.pack_updates.download_ms, 1e3);
+    head(&mut o, "ferretwatch_pack_updates_total", "counter", "Pack updates by result (and kind of failure).");
+    let _ = writeln!(o, "ferretwatch_pack_updates_total{{result=\"ok\"}} {}", s.pack_updates.ok);
+    for (result, m) in [("failed", &s.pack_updates.failed), ("rejected", &s.pack_updates.rejected)] {
+        for (k, v) in m {
+            let _ = writeln!(o, "ferretwatch_pack_updates_total{{kind=\"{}\",result=\"{result}\"}} {v}", esc(k));
+        }
+    }
     let r = &s.reports;
-    labelled(
-        &mut o,
-        "ferretwatch_user_reports_total",
-        "User reports by kind (client side).",
-        "kind",
-        &BTreeMap::from([("false_positive".to_string(), r.false_positive), ("phishing".to_string(), r.phishing)]),
-    );
+    head(&mut o, "ferretwatch_reports_total", "counter", "User reports by kind (client side).");
+    let _ = writeln!(o, "ferretwatch_reports_total{{reason=\"false_positive\"}} {}", r.false_positive);
+    let _ = writeln!(o, "ferretwatch_reports_total{{reason=\"phishing\"}} {}", r.phishing);
     counter(
         &mut o,
         "ferretwatch_false_positive_installs_total",
         "Installs that sent a false-positive report in a period.",
         r.false_positive_installs,
     );
-    labelled(
-        &mut o,
-        "ferretwatch_report_submissions_total",
-        "Report submissions by outcome (client side).",
-        "outcome",
-        &BTreeMap::from([("failed".to_string(), r.submit_failed), ("submitted".to_string(), r.submitted)]),
-    );
-    hist(&mut o, "ferretwatch_report_submit_seconds", "Report submission duration (client side).", &r.submit_ms, 1e3);
+    head(&mut o, "ferretwatch_report_submissions_total", "counter", "Report submissions by result (client side).");
+    let _ = writeln!(o, "ferretwatch_report_submissions_total{{result=\"failed\"}} {}", r.submit_failed);
+    let _ = writeln!(o, "ferretwatch_report_submissions_total{{result=\"ok\"}} {}", r.submitted);
     counter(&mut o, "ferretwatch_uninstalls_total", "Uninstalls.", s.uninstalls);
+    hist(&mut o, "ferretwatch_detection_latency_seconds", "Detection latency.", &s.engine.latency_us, 1e6);
+    hist(&mut o, "ferretwatch_memory_bytes", "Engine memory readings.", &s.engine.memory_bytes, 1.0);
+    hist(&mut o, "ferretwatch_cpu_percent", "CPU use readings, percent of one core.", &s.cpu_percent, 1.0);
+    hist(&mut o, "ferretwatch_pack_download_seconds", "Pack download duration.", &s.pack_updates.download_ms, 1e3);
+    hist(&mut o, "ferretwatch_report_submit_seconds", "Report submission duration (client side).", &r.submit_ms, 1e3);
+    counter(&mut o, "ferretwatch_collector_telemetry_batches_total", "Telemetry batches merged.", s.batches);
 
     let g = svc.inner.lock().unwrap_or_else(|p| p.into_inner());
     head(&mut o, "ferretwatch_collector_requests_total", "counter", "Requests by route and status code.");
