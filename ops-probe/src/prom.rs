@@ -240,10 +240,6 @@ pub fn delta_batch(prev: &Snapshot, cur: &Snapshot, start: u64, end: u64) -> Res
     for (k, &v) in cur {
         let (name, labels) = labels_of(k);
         let lab = |l: &str| labels.get(l).cloned().unwrap_or_default();
-        if name == "ferretwatch_installs" {
-            set_path(&mut b, "installs", json!(int(k, v)?));
-            continue;
-        }
         if let Some((_, field)) = COUNTERS.iter().find(|(n, _)| *n == name) {
             add_path(&mut b, field, int(k, delta(k, v))?);
             continue;
@@ -313,7 +309,7 @@ pub fn delta_batch(prev: &Snapshot, cur: &Snapshot, start: u64, end: u64) -> Res
             json!({"bounds": bounds, "counts": counts, "sum": (sum * mul).round().max(0.0) as u64, "count": int(fam, count)?}),
         );
     }
-    for f in ["sessions", "page_loads"] {
+    for f in ["sessions", "page_loads", "installs"] {
         if b.get(f).is_none() {
             b[f] = json!(0);
         }
@@ -546,8 +542,8 @@ pub fn to_openmetrics(batches: &[Batch]) -> String {
             *cum.entry(format!("{fam}_count")).or_default() += h.count as f64;
             *cum.entry(format!("{fam}_sum")).or_default() += h.sum as f64 / mul;
         }
+        *cum.entry("ferretwatch_installs".into()).or_default() += s.installs as f64;
         let mut snap = cum.clone();
-        snap.insert("ferretwatch_installs".into(), s.installs as f64);
         // Histogram buckets are cumulative over `le` too.
         for (fam, _, _, _) in HISTOGRAMS {
             let mut acc = 0.0;

@@ -35,7 +35,7 @@ shift_s=$(( now - T0 ))
 failures=0
 
 for scenario in error_rate_2_1_percent_5_minutes error_rate_1_9_percent cdn_outage memory_p95_above_100mb \
-                detection_failures_single_module slo_report_burn_15x healthy; do
+                detection_failures_single_module slo_report_burn_15x mass_false_positives healthy; do
   dir=tests/ops/scenarios/$scenario
   files=$(python3 -c 'import json,sys; print(" ".join(json.load(open(sys.argv[1]))["runs"][0]["telemetry"]))' "$dir/scenario.json")
   d=$work/$scenario
