@@ -28,10 +28,13 @@
 //! ```
 
 pub mod audit;
+#[cfg(feature = "http")]
+pub mod check;
 pub mod control;
 pub mod eval;
 pub mod output;
 pub mod prom;
+pub mod review;
 pub mod rules;
 pub mod source;
 pub mod store;

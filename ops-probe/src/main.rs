@@ -103,6 +103,61 @@ enum Command {
         #[arg(long, default_value_t = 0, allow_hyphen_values = true)]
         shift: i64,
     },
+    /// Daily health check: the rule CDN (manifest reachable, signatures, expiry, artifact hashes,
+    /// download time, cache headers, control document), the report API and the admin endpoint.
+    Check {
+        /// The CDN's `manifest.json` URL.
+        #[arg(long)]
+        manifest_url: String,
+        /// Publisher public key (`.pub`); repeatable.
+        #[arg(long = "trust", required = true)]
+        trust: Vec<PathBuf>,
+        /// Signatures needed.
+        #[arg(long, default_value_t = ferretwatch_core::signed::DEFAULT_THRESHOLD)]
+        threshold: usize,
+        /// Budget for downloading manifest and artifacts, ms (pack download SLO).
+        #[arg(long, default_value_t = 2000)]
+        budget_ms: u64,
+        /// Warn when the manifest expires within this many hours.
+        #[arg(long, default_value_t = 48)]
+        expiry_warning_hours: u64,
+        /// Report API health URL (POST {"check":"health"}).
+        #[arg(long)]
+        report_health: Option<String>,
+        /// Admin API health URL (must refuse requests without a token).
+        #[arg(long)]
+        admin_url: Option<String>,
+        /// Environment variable holding the admin bearer token.
+        #[arg(long, default_value = "ADMIN_TOKEN")]
+        admin_token_env: String,
+        /// State file of `evaluate`: the report lists the alerts firing at its last evaluation.
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// Clock (Unix seconds; default now).
+        #[arg(long)]
+        now: Option<u64>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Weekly performance review: detection latency average / median / p95 and the watched rates.
+    Review {
+        /// Required: the review period (the only one so far).
+        #[arg(long, required = true)]
+        weekly: bool,
+        /// Batch files or folders.
+        #[arg(long = "telemetry")]
+        telemetry: Vec<PathBuf>,
+        /// State file of `evaluate` (its samples).
+        #[arg(long)]
+        state: Option<PathBuf>,
+        /// End of the week (Unix seconds; default now, or `latest`).
+        #[arg(long)]
+        now: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Check an audit log's hash chain.
     VerifyAudit {
         /// The log.
@@ -145,6 +200,87 @@ fn run(cli: Cli) -> Result<ExitCode> {
             audit.as_deref(),
             out.as_deref(),
         ),
+        Command::Check {
+            manifest_url,
+            trust,
+            threshold,
+            budget_ms,
+            expiry_warning_hours,
+            report_health,
+            admin_url,
+            admin_token_env,
+            state,
+            now,
+            json,
+        } => {
+            let mut keys = Vec::new();
+            for p in &trust {
+                let bytes = std::fs::read(p).with_context(|| format!("cannot read public key {}", p.display()))?;
+                let (_, k) = ferretwatch_core::signed::keys::PublicKey::from_pub_file(&bytes)
+                    .with_context(|| format!("{} is not a FerretWatch public key file", p.display()))?;
+                keys.push(k);
+            }
+            let alerts = match &state {
+                Some(p) => {
+                    let st = State::load(p)?;
+                    st.alerts
+                        .iter()
+                        .filter(|(_, a)| a.phase == ops_probe::store::AlertPhase::Firing)
+                        .map(|(n, a)| format!("{n}: {}", a.detail))
+                        .collect()
+                }
+                None => Vec::new(),
+            };
+            let targets = ops_probe::check::Targets {
+                manifest_url,
+                trust: keys,
+                threshold,
+                budget_ms,
+                expiry_warning: expiry_warning_hours * 3600,
+                report_health,
+                admin: admin_url.map(|u| (u, std::env::var(&admin_token_env).ok().filter(|t| !t.is_empty()))),
+                now: now.unwrap_or_else(now_unix),
+            };
+            let report = ops_probe::check::run(&targets);
+            if json {
+                println!(
+                    "{}",
+                    serde_json::json!({"report": report, "exit_code": report.exit_code(), "alerts_firing": alerts})
+                );
+            } else {
+                print!("{}", ops_probe::check::render_text(&report, &alerts));
+            }
+            Ok(ExitCode::from(report.exit_code()))
+        }
+        Command::Review { weekly: _, telemetry, state, now, json } => {
+            let mut st = match &state {
+                Some(p) => State::load(p)?,
+                None => State::default(),
+            };
+            let mut bad = 0;
+            for p in &telemetry {
+                let l = source::load_path(p)?;
+                bad += l.bad.len();
+                for b in &l.bad {
+                    eprintln!("ops-probe: skipped {} {} field `{}`: {}", b.source, b.position, b.field, b.message);
+                }
+                eval::ingest(&mut st, &l.batches, 0);
+            }
+            let now = match now.as_deref() {
+                None => now_unix(),
+                Some("latest") => st.samples.keys().next_back().copied().context("no telemetry")?,
+                Some(n) => n.parse().with_context(|| format!("--now {n}: expected Unix seconds or `latest`"))?,
+            };
+            let Some(w) = ops_probe::review::weekly(&st.samples, now) else {
+                bail!("no telemetry in the 7 days before {now} ({bad} malformed batch(es) skipped)");
+            };
+            if json {
+                println!("{}", serde_json::json!({"weekly": w, "malformed": bad}));
+            } else {
+                print!("{}", ops_probe::review::render_text(&w));
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::ExportOpenmetrics { telemetry, out, shift } => {
             anyhow::ensure!(shift % 60 == 0, "--shift must be a multiple of 60 (whole steps)");
             let mut batches = Vec::new();

@@ -260,3 +260,42 @@ fn a_tampered_audit_log_is_detected_and_not_appended_to() {
         assert_eq!(std::fs::read_to_string(&audit).unwrap(), bad, "{what}: log untouched");
     }
 }
+
+#[test]
+fn weekly_review_reports_latency_and_rates() {
+    // An hour of healthy minutes: 10 000 detections each at 15 ms (bucket 10–20 ms).
+    let t = scenario("healthy").join("t.jsonl");
+    let o = probe(&["review", "--weekly", "--telemetry", t.to_str().unwrap(), "--now", "1800000000", "--json"]);
+    assert_eq!(code(&o), 0, "{}", String::from_utf8_lossy(&o.stderr));
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let w = &v["weekly"]["week"];
+    assert_eq!(w["page_loads"], 600_000);
+    assert_eq!(w["latency_avg_ms"], 15.0); // exact: sum / count
+    assert_eq!(w["latency_median_ms"], 15.0); // half-way through the 10–20 ms bucket
+    assert_eq!(w["latency_p95_ms"], 19.5);
+    assert_eq!(w["detection_failure_rate"], 0.0);
+    assert_eq!(w["pack_update_success"], 1.0);
+    assert_eq!(v["weekly"]["days"].as_array().unwrap().len(), 1);
+
+    // A week with 105 uninstalls over seven daily batches: seven days listed.
+    let t = scenario("uninstalls_2_1_percent").join("t.jsonl");
+    let o = probe(&["review", "--weekly", "--telemetry", t.to_str().unwrap(), "--now", "1800000000"]);
+    assert_eq!(code(&o), 0);
+    let text = String::from_utf8(o.stdout).unwrap();
+    assert!(text.contains("105 uninstalls"), "{text}");
+    assert_eq!(
+        text.lines()
+            .filter(|l| l
+                .split_whitespace()
+                .next()
+                .is_some_and(|w| w.len() == 10 && w.bytes().all(|b| b.is_ascii_digit())))
+            .count(),
+        7,
+        "{text}"
+    );
+
+    // Nothing in the week: the probe says so (exit 3).
+    let o = probe(&["review", "--weekly", "--telemetry", t.to_str().unwrap(), "--now", "1900000000"]);
+    assert_eq!(code(&o), 3);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("no telemetry in the 7 days"));
+}
