@@ -518,6 +518,22 @@ mod tests {
     }
 
     #[test]
+    fn the_engines_counters_embed_as_they_are() {
+        use ferretwatch_core::verdict::Level;
+        let mut c = Counters::default();
+        c.record_verdict(Level::Red, false, 12_000);
+        c.record_verdict(Level::Green, true, 180_000);
+        c.record_failure("bad_features");
+        c.record_crash();
+        c.record_memory(30 << 20);
+        let batch = serde_json::json!({"schema": SCHEMA_V1, "period_start": 60, "period_end": 120,
+            "sessions": 1, "page_loads": 3, "engine": c});
+        let b = batch_from_value(&batch).unwrap();
+        assert_eq!(b.sample.engine, c);
+        assert_eq!(b.sample.detection_failures(), 1);
+    }
+
+    #[test]
     fn the_json_schema_matches_the_parser() {
         let schema: Value = serde_json::from_str(include_str!("../../docs/schemas/telemetry-v1.json")).unwrap();
         let props: Vec<&str> = schema["properties"].as_object().unwrap().keys().map(String::as_str).collect();
