@@ -341,6 +341,12 @@ const handlers = {
     }
     return out;
   },
+  /** Sends due reports now (extension pages only: the report page's retry button, tests). */
+  async flushReports(msg, sender) {
+    if (!sender.url?.startsWith(b.getURL(''))) throw new Error('only from extension pages');
+    await engine();
+    return { ...(await reports.flush()), queue: await reports.pending() };
+  },
   /** Crash-recovery check, from extension pages only (tests). */
   async debugCrash(msg, sender) {
     if (!sender.url?.startsWith(b.getURL(''))) throw new Error('only from extension pages');

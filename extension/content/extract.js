@@ -500,8 +500,9 @@ function loadImage(src, deadline) {
 
 /**
  * pHashes of favicon/logo candidates: `data:image/…;base64` URLs always; other URLs only when
- * they resolve to the page's own origin and the page has already loaded them (an `<img>`) —
- * same-origin favicons are decoded from the browser's cache. Never another site.
+ * they resolve to the page's own origin and the page has already loaded them (an `<img>`).
+ * Nothing is ever fetched (the extension makes no request of its own while browsing), so a
+ * `<link rel=icon>` pointing at a file is not hashed.
  */
 export async function hashCandidates(candidates, baseUrl, deadline) {
   const out = [];
@@ -516,7 +517,6 @@ export async function hashCandidates(candidates, baseUrl, deadline) {
         const abs = new URL(src, baseUrl);
         if (abs.origin !== origin || !/^https?:$/.test(abs.protocol)) continue;
         if (el && el.complete && el.naturalWidth) img = el;
-        else if (!el) img = await loadImage(abs.href, deadline);
         else continue;
       }
       const hash = hashImage(img);

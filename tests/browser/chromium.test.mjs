@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServers } from './server.mjs';
 import { launch, tabState, overlayContent, clickOverlayButton, keepInPlace, extractIsolated, EXTENSION_ID } from './chromium.mjs';
-import { ROOT, allPages, BADGE, comparable, extractorScript, nodeEngine, registrableDomains, rgba, SHOTS } from './common.mjs';
+import { ROOT, allPages, redirectsByScript, BADGE, comparable, extractorScript, nodeEngine, registrableDomains, rgba, SHOTS } from './common.mjs';
 
 const RED_PAGE = 'https://www.xn--pypal-4ve.com/signin/?country.x=US&locale.x=en_US';
 
@@ -80,7 +80,7 @@ describe('Chromium', () => {
       // real use the destination is then checked): run those with page scripts off (the
       // extension's content script still runs), and answer other navigations with 204 (the
       // browser stays) so meta refreshes keep the page in place too.
-      await keepInPlace(page, { scriptsOff: /location\s*(=[^=]|\.replace|\.assign|\.href\s*=)/.test(readFileSync(p.file, 'utf8')) });
+      await keepInPlace(page, { scriptsOff: redirectsByScript(p) });
       const s = await visit(page, p.url);
       const v = s.verdict;
       results.set(p.id, v);

@@ -70,3 +70,11 @@ export async function registrableDomains(urls) {
 export function rgba(hex) {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).concat(255);
 }
+
+/**
+ * Whether a page navigates away by script while loading (`location = …`, `.replace(…)`…):
+ * such a page is replaced before a verdict can be read, so tests load it with page scripts off.
+ */
+export function redirectsByScript(page) {
+  return /location\s*(=[^=]|\.replace|\.assign|\.href\s*=)/.test(readFileSync(page.file, 'utf8'));
+}

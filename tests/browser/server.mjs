@@ -55,12 +55,20 @@ export async function startServers({ pages = [...corpus(), ...demo()] } = {}) {
   };
 
   // Pages, for both the proxy's plain requests and the TLS-terminated tunnels.
+  let reportHost = null;
+  let reportHandler = null;
   const serve = (scheme) => (req, res) => {
     let u;
     try {
       u = scheme === 'http' && /^http:\/\//.test(req.url) ? new URL(req.url) : new URL(`${scheme}://${req.headers.host}${req.url}`);
     } catch {
       res.writeHead(400).end();
+      return;
+    }
+    // The browsers send loopback requests through the proxy too: hand reports to their server.
+    if (u.host === reportHost) {
+      req.url = u.pathname + u.search;
+      reportHandler(req, res);
       return;
     }
     const file = site.get(keyOf(u) + u.search) ?? site.get(keyOf(u));
@@ -86,7 +94,7 @@ export async function startServers({ pages = [...corpus(), ...demo()] } = {}) {
 
   // Report endpoint with a scripted behaviour: a queue of responses, then accept.
   const reports = { received: [], accepted: new Map(), script: [] };
-  const reportServer = http.createServer((req, res) => {
+  reportHandler = (req, res) => {
     const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'content-type, idempotency-key', 'Access-Control-Allow-Methods': 'POST' };
     log.push({ t: Date.now(), method: req.method, url: `report:${req.url}`, status: 0 });
     if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
@@ -99,12 +107,14 @@ export async function startServers({ pages = [...corpus(), ...demo()] } = {}) {
       if (next.status >= 200 && next.status < 300 && idem && !reports.accepted.has(idem)) reports.accepted.set(idem, JSON.parse(body));
       res.writeHead(next.status, { ...cors, 'Content-Type': 'application/json', ...(next.headers ?? {}) }).end(JSON.stringify({ ok: next.status < 300 }));
     });
-  });
+  };
+  const reportServer = http.createServer(reportHandler);
   reportServer.on('connection', track);
 
   const listen = (srv) => new Promise((r) => srv.listen(0, '127.0.0.1', () => r(srv.address().port)));
   const proxyPort = await listen(proxy);
   const reportPort = await listen(reportServer);
+  reportHost = `127.0.0.1:${reportPort}`;
   return {
     proxyPort,
     proxyUrl: `http://127.0.0.1:${proxyPort}`,

@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# Browser end-to-end tests of the extension: one entry point.
+# Installs what is missing (Debian chromium, chromium-driver, firefox-esr; geckodriver via cargo;
+# the npm dev dependencies), builds the native CLI (the extraction-parity test compares with it)
+# and the extension, lints it, then runs the Chromium and Firefox tests one browser at a time.
+# The tests start their own local servers on 127.0.0.1 (tests/browser/server.mjs) and stop them.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+log() { printf '[browser-tests] %s\n' "$*" >&2; }
+
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v firefox-esr >/dev/null; then
+  log "installing chromium, chromium-driver, firefox-esr (~35 s)"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver firefox-esr >/dev/null
+fi
+if ! command -v geckodriver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/geckodriver" ]; then
+  log "building geckodriver (~4.5 minutes on 2 cores)"
+  cargo install geckodriver --locked
+fi
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/selenium-webdriver ] || [ ! -d node_modules/web-ext ]; then
+  log "npm ci"
+  npm ci --no-audit --no-fund
+fi
+
+log "building the CLI and the extension"
+cargo build -q -p ferretwatch-cli
+scripts/build-extension
+
+log "web-ext lint (errors, and warnings other than the expected background.service_worker one, fail)"
+node tests/browser/lint.mjs
+
+log "node unit tests of the extension's modules"
+node --test tests/node/extension_*.test.mjs
+
+log "Chromium"
+node --test --test-concurrency=1 tests/browser/chromium.test.mjs tests/browser/privacy.test.mjs
+log "Firefox ESR"
+node --test --test-concurrency=1 tests/browser/firefox.test.mjs
