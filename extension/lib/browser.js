@@ -121,5 +121,5 @@ export function t(key, subs) {
   return s || key;
 }
 export const uiLanguage = () => api.i18n.getUILanguage();
-/** `rtl` or `ltr` for the UI language. */
-export const textDirection = () => api.i18n.getMessage('@@bidi_dir') || 'ltr';
+/** `rtl` or `ltr` for the UI language (a message of each locale: @@bidi_dir is not reliable in content scripts). */
+export const textDirection = () => (api.i18n.getMessage('textDirection') || api.i18n.getMessage('@@bidi_dir')) === 'rtl' ? 'rtl' : 'ltr';
