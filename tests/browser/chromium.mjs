@@ -17,9 +17,9 @@ export const NO_NETWORK_FLAGS = ['--headless=new', '--no-sandbox', '--disable-gp
  * Launches Chromium. `extension: false` gives the same browser without it (for comparisons).
  * Returns {ctx, sw, extensionId, close}.
  */
-export async function launch({ proxyUrl, extension = true, locale = 'en-US', viewport = { width: 1100, height: 800 } } = {}) {
+export async function launch({ proxyUrl, extension = true, locale = 'en-US', viewport = { width: 1100, height: 800 }, headless = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'fw-chromium-'));
-  const args = [...NO_NETWORK_FLAGS, `--lang=${locale}`];
+  const args = [...NO_NETWORK_FLAGS.filter((f) => headless || f !== '--headless=new'), `--lang=${locale}`];
   if (proxyUrl) args.push(`--proxy-server=${proxyUrl}`, '--proxy-bypass-list=<-loopback>');
   if (extension) args.push(`--disable-extensions-except=${EXT_DIR}`, `--load-extension=${EXT_DIR}`);
   const ctx = await chromium.launchPersistentContext(dir, {
