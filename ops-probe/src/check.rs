@@ -68,6 +68,108 @@ pub struct Targets {
     pub now: u64,
 }
 
+/// Security monitoring from the collector's `/metrics` (the sibling seed's 4-hourly routine):
+/// failed authentications, rate-limited requests and server errors since the previous check.
+#[derive(Debug, Clone)]
+pub struct Security {
+    /// The collector's `/metrics` URL.
+    pub url: String,
+    /// Counter values of the previous check (`{"time", "values"}`), if any.
+    pub previous: Option<serde_json::Value>,
+    /// Failed authentications (401/403) above which to warn (seed: `--alert-threshold 5`).
+    pub auth_failures: u64,
+    /// Rate-limited requests above which to warn (seed: `detect-abuse.sh --threshold 10`).
+    pub rate_limited: u64,
+}
+
+/// Runs the security checks; returns the results and the cursor for the next check.
+pub fn security(sec: &Security, now: u64) -> (Vec<CheckResult>, Option<serde_json::Value>) {
+    let mut out = Vec::new();
+    let (status, body) = match crate::prom::get_text(&sec.url, 16 << 20) {
+        Ok(r) => r,
+        Err(e) => {
+            out.push(CheckResult {
+                name: "security.collector_metrics".into(),
+                status: Status::Fail,
+                detail: e.to_string(),
+                ms: None,
+            });
+            return (out, sec.previous.clone());
+        }
+    };
+    if status != 200 {
+        out.push(CheckResult {
+            name: "security.collector_metrics".into(),
+            status: Status::Fail,
+            detail: format!("HTTP {status} from {}", sec.url),
+            ms: None,
+        });
+        return (out, sec.previous.clone());
+    }
+    let (snap, _) = crate::prom::parse_text(&body);
+    let prev: crate::prom::Snapshot = sec
+        .previous
+        .as_ref()
+        .and_then(|p| p["values"].as_object())
+        .map(|m| m.iter().filter_map(|(k, v)| v.as_f64().map(|f| (k.clone(), f))).collect())
+        .unwrap_or_default();
+    let since = match sec.previous.as_ref().and_then(|p| p["time"].as_u64()) {
+        Some(t) => format!("since the previous check at {t}"),
+        None => "since the collector started (no previous check)".into(),
+    };
+    let delta = |k: &str, v: f64| match prev.get(k) {
+        Some(p) if v >= *p => v - p,
+        _ => v,
+    };
+    let (mut auth, mut limited, mut errors, mut requests) = (0.0, 0.0, 0.0, 0.0);
+    for (k, &v) in &snap {
+        let d = delta(k, v);
+        if k.starts_with("ferretwatch_collector_requests_total{") {
+            requests += d;
+            if k.contains("code=\"401\"") || k.contains("code=\"403\"") {
+                auth += d;
+            } else if k.contains("code=\"5") {
+                errors += d;
+            }
+        } else if k.starts_with("ferretwatch_collector_rate_limited_total") {
+            limited += d;
+        }
+    }
+    let push = |out: &mut Vec<CheckResult>, name: &str, bad: bool, fail: bool, detail: String| {
+        let status = if !bad {
+            Status::Ok
+        } else if fail {
+            Status::Fail
+        } else {
+            Status::Warn
+        };
+        out.push(CheckResult { name: name.into(), status, detail, ms: None });
+    };
+    push(
+        &mut out,
+        "security.auth_failures",
+        auth as u64 > sec.auth_failures,
+        false,
+        format!("{auth} failed authentications (401/403) {since}; threshold {}", sec.auth_failures),
+    );
+    push(
+        &mut out,
+        "security.rate_limited",
+        limited as u64 > sec.rate_limited,
+        false,
+        format!("{limited} requests refused with 429 {since}; threshold {}", sec.rate_limited),
+    );
+    let ratio = if requests > 0.0 { errors / requests } else { 0.0 };
+    push(
+        &mut out,
+        "collector.server_errors",
+        ratio > 0.02,
+        true,
+        format!("{errors} server errors in {requests} requests ({:.2} %) {since}; threshold 2 %", ratio * 100.0),
+    );
+    (out, Some(serde_json::json!({"time": now, "values": snap})))
+}
+
 /// The check report.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -128,6 +230,15 @@ fn base_of(url: &str) -> String {
     match url.rfind('/') {
         Some(i) => url[..=i].to_string(),
         None => format!("{url}/"),
+    }
+}
+
+impl Report {
+    /// Adds results (and recounts).
+    pub fn extend(&mut self, more: Vec<CheckResult>) {
+        self.checks.extend(more);
+        let count = |s: Status| self.checks.iter().filter(|c| c.status == s).count();
+        (self.ok, self.warnings, self.failures) = (count(Status::Ok), count(Status::Warn), count(Status::Fail));
     }
 }
 

@@ -133,6 +133,19 @@ enum Command {
         /// State file of `evaluate`: the report lists the alerts firing at its last evaluation.
         #[arg(long)]
         state: Option<PathBuf>,
+        /// The collector's `/metrics`: security monitoring (failed authentications, rate limiting,
+        /// server errors) since the previous check.
+        #[arg(long)]
+        collector_metrics: Option<String>,
+        /// Where the security counters of the previous check are kept.
+        #[arg(long, default_value = "ops-security-cursor.json")]
+        security_cursor: PathBuf,
+        /// Failed authentications above which to warn.
+        #[arg(long, default_value_t = 5)]
+        auth_failure_threshold: u64,
+        /// Rate-limited requests above which to warn.
+        #[arg(long, default_value_t = 10)]
+        rate_limit_threshold: u64,
         /// Clock (Unix seconds; default now).
         #[arg(long)]
         now: Option<u64>,
@@ -210,6 +223,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             admin_url,
             admin_token_env,
             state,
+            collector_metrics,
+            security_cursor,
+            auth_failure_threshold,
+            rate_limit_threshold,
             now,
             json,
         } => {
@@ -241,7 +258,28 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 admin: admin_url.map(|u| (u, std::env::var(&admin_token_env).ok().filter(|t| !t.is_empty()))),
                 now: now.unwrap_or_else(now_unix),
             };
-            let report = ops_probe::check::run(&targets);
+            let mut report = ops_probe::check::run(&targets);
+            if let Some(url) = collector_metrics {
+                let previous = match std::fs::read(&security_cursor) {
+                    Ok(b) => Some(serde_json::from_slice(&b).with_context(|| {
+                        format!("{} is not a security cursor; move it away", security_cursor.display())
+                    })?),
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+                    Err(e) => return Err(e).with_context(|| format!("cannot read {}", security_cursor.display())),
+                };
+                let sec = ops_probe::check::Security {
+                    url,
+                    previous,
+                    auth_failures: auth_failure_threshold,
+                    rate_limited: rate_limit_threshold,
+                };
+                let (results, cursor) = ops_probe::check::security(&sec, targets.now);
+                report.extend(results);
+                if let Some(c) = cursor {
+                    control::write_atomically(&security_cursor, &serde_json::to_vec(&c)?)
+                        .with_context(|| format!("cannot write {}", security_cursor.display()))?;
+                }
+            }
             if json {
                 println!(
                     "{}",

@@ -19,6 +19,7 @@ struct Mode {
     artifact_delay_ms: u64,
     admin_open: bool,
     manifest_cache: Option<String>,
+    collector: String,
 }
 
 /// Serves `/cdn/...` from `dir`, `POST /health`, `GET /admin/health` (token `s3cret`).
@@ -58,6 +59,8 @@ fn serve(dir: PathBuf, mode: Arc<Mutex<Mode>>) -> String {
                     }
                 } else if path == "/health" && method == "POST" && body == br#"{"check":"health"}"# {
                     (200, None, br#"{"status":"ok"}"#.to_vec())
+                } else if path == "/collector/metrics" {
+                    (200, None, mode.collector.clone().into_bytes())
                 } else if path == "/admin/health" {
                     let ok = mode.admin_open || headers.get("authorization").is_some_and(|a| a == "Bearer s3cret");
                     if ok { (200, None, b"{}".to_vec()) } else { (401, None, b"unauthorized".to_vec()) }
@@ -255,4 +258,57 @@ fn expired_unsigned_or_missing_manifests_fail() {
     assert!(text.contains("FAIL  cdn.manifest.reachable  HTTP 404"), "{text}");
     assert!(text.starts_with("FerretWatch daily health check"), "{text}");
     assert!(Path::new(&c.dir).join("manifest.json").exists());
+}
+
+fn collector(auth_fail: u64, limited: u64, ok: u64, errors: u64) -> String {
+    format!(
+        "# TYPE ferretwatch_collector_requests_total counter\n\
+         ferretwatch_collector_requests_total{{route=\"/v1/reports\",code=\"202\"}} {ok}\n\
+         ferretwatch_collector_requests_total{{route=\"/v1/reports\",code=\"500\"}} {errors}\n\
+         ferretwatch_collector_requests_total{{route=\"/v1/admin/export\",code=\"401\"}} {auth_fail}\n\
+         ferretwatch_collector_rate_limited_total{{scope=\"ip\"}} {limited}\n\
+         ferretwatch_page_loads_total 5\n"
+    )
+}
+
+#[test]
+fn security_monitoring_counts_since_the_previous_check() {
+    let c = cdn(NOW + 14 * 86_400);
+    let mode = Arc::new(Mutex::new(Mode { collector: collector(4, 3, 1000, 1), ..Mode::default() }));
+    let base = serve(c.dir.clone(), mode.clone());
+    let cursor = c.dir.parent().unwrap().join("cursor.json");
+    let args = [
+        "--collector-metrics".to_string(),
+        format!("{base}/collector/metrics"),
+        "--security-cursor".into(),
+        cursor.to_str().unwrap().into(),
+    ];
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    // First check: totals since the collector started, below the thresholds (5 and 10).
+    let (code, v) = check(&base, &c, &args);
+    assert_eq!(code, 0, "{v:#}");
+    let (st, detail) = status(&v, "security.auth_failures");
+    assert_eq!(st, "ok");
+    assert!(
+        detail.starts_with("4 failed authentications") && detail.contains("since the collector started"),
+        "{detail}"
+    );
+    assert!(cursor.exists());
+
+    // Next check: 6 more 401s, 12 more 429s, 30 more 5xx out of 1 036 new requests (2.9 %).
+    mode.lock().unwrap().collector = collector(10, 15, 2000, 31);
+    let (code, v) = check(&base, &c, &args);
+    assert_eq!(code, 2, "{v:#}");
+    let (st, detail) = status(&v, "security.auth_failures");
+    assert_eq!(st, "warn");
+    assert!(detail.starts_with("6 failed authentications (401/403) since the previous check"), "{detail}");
+    let (st, detail) = status(&v, "security.rate_limited");
+    assert!(st == "warn" && detail.starts_with("12 requests refused with 429"), "{detail}");
+    let (st, detail) = status(&v, "collector.server_errors");
+    assert!(st == "fail" && detail.starts_with("30 server errors in 1036 requests"), "{detail}");
+
+    // Nothing new: all quiet again.
+    let (code, v) = check(&base, &c, &args);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(status(&v, "security.auth_failures").1.starts_with("0 failed"));
 }
