@@ -28,6 +28,14 @@ if ! command -v cargo-fuzz >/dev/null 2>&1; then
   cargo install cargo-fuzz --locked
 fi
 
+# Debian's Chromium for the extension demo and the browser tests (tests/browser/run.sh adds
+# Firefox ESR and geckodriver for the tests).
+if ! command -v chromium >/dev/null 2>&1; then
+  log "installing chromium and chromium-driver from Debian"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
 # Node packages (exact versions from package-lock.json).
 if [ -f package-lock.json ]; then
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then

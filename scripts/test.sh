@@ -23,6 +23,9 @@ scripts/build-wasm
 step "node tests (wasm engine, JS helpers)"
 node --test tests/node/
 
+step "browser end-to-end (Chromium, Firefox ESR)"
+tests/browser/run.sh
+
 if [ -f tests/yara_diff/run.py ]; then
   step "YARA differential test against yara-python"
   .venv/bin/python tests/yara_diff/run.py --bin target/debug/ferretwatch
