@@ -10,10 +10,10 @@ use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use rusqlite::{Connection, OptionalExtension, params};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::db::{Db, Val, transaction};
 use crate::payload::sha256_hex;
 use crate::server::{AppState, error, store_error, unix_now};
 use crate::store::StoreError;
@@ -93,25 +93,23 @@ pub const STATUSES: [&str; 4] = ["queued", "verified", "rejected", "benign"];
 /// # Errors
 /// A database error.
 pub fn audit_append(
-    c: &Connection,
+    c: &mut dyn Db,
     actor: &str,
     role: &str,
     action: &str,
     target: &str,
     outcome: &str,
 ) -> Result<(), StoreError> {
-    let last: Option<(i64, String)> = c
-        .query_row("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", [], |r| Ok((r.get(0)?, r.get(1)?)))
-        .optional()?;
-    let (seq, prev) = match last {
-        Some((s, h)) => (s + 1, h),
+    let last = c.query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
+    let (seq, prev) = match last.first() {
+        Some(r) => (r[0].int() + 1, r[1].text()),
         None => (1, "0".repeat(64)),
     };
     let at = unix_now();
     let hash = chain_hash(&prev, seq, at, actor, role, action, target, outcome);
     c.execute(
-        "INSERT INTO audit (seq, at, actor, role, action, target, outcome, prev, hash) VALUES (?1,?2,?3,?4,?5,?6,?7,?8,?9)",
-        params![seq, at, actor, role, action, target, outcome, prev, hash],
+        "INSERT INTO audit (seq, at, actor, role, action, target, outcome, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+        &[seq.into(), at.into(), actor.into(), role.into(), action.into(), target.into(), outcome.into(), prev.into(), hash.into()],
     )?;
     Ok(())
 }
@@ -135,25 +133,16 @@ fn chain_hash(
 ///
 /// # Errors
 /// `Ok(Err(seq))` names the first entry whose link or hash is wrong.
-pub fn audit_verify(c: &Connection) -> Result<Result<i64, i64>, StoreError> {
-    let mut st =
-        c.prepare("SELECT seq, at, actor, role, action, target, outcome, prev, hash FROM audit ORDER BY seq")?;
-    let mut rows = st.query([])?;
+pub fn audit_verify(c: &mut dyn Db) -> Result<Result<i64, i64>, StoreError> {
+    let rows =
+        c.query("SELECT seq, at, actor, role, action, target, outcome, prev, hash FROM audit ORDER BY seq", &[])?;
     let mut prev = "0".repeat(64);
     let mut expect = 1;
-    while let Some(r) = rows.next()? {
-        let seq: i64 = r.get(0)?;
-        let (p, h): (String, String) = (r.get(7)?, r.get(8)?);
-        let calc = chain_hash(
-            &p,
-            seq,
-            r.get(1)?,
-            &r.get::<_, String>(2)?,
-            &r.get::<_, String>(3)?,
-            &r.get::<_, String>(4)?,
-            &r.get::<_, String>(5)?,
-            &r.get::<_, String>(6)?,
-        );
+    for r in rows {
+        let seq = r[0].int();
+        let (p, h) = (r[7].text(), r[8].text());
+        let calc =
+            chain_hash(&p, seq, r[1].int(), &r[2].text(), &r[3].text(), &r[4].text(), &r[5].text(), &r[6].text());
         if seq != expect || p != prev || calc != h {
             return Ok(Err(seq));
         }
@@ -167,13 +156,13 @@ pub fn audit_verify(c: &Connection) -> Result<Result<i64, i64>, StoreError> {
 ///
 /// # Errors
 /// A database error or no randomness.
-pub fn create_token(c: &Connection, name: &str, role: Role, by: &str) -> Result<String, StoreError> {
+pub fn create_token(c: &mut dyn Db, name: &str, role: Role, by: &str) -> Result<String, StoreError> {
     let mut raw = [0u8; 32];
-    getrandom::fill(&mut raw).map_err(|e| StoreError::Db(rusqlite::Error::InvalidParameterName(e.to_string())))?;
+    getrandom::fill(&mut raw).map_err(|e| StoreError::Db(format!("no randomness: {e}")))?;
     let token = format!("fwc_{}", raw.iter().map(|b| format!("{b:02x}")).collect::<String>());
     c.execute(
-        "INSERT INTO admin_tokens (token_hash, name, role, created_at) VALUES (?1, ?2, ?3, ?4)",
-        params![sha256_hex(token.as_bytes()), name, role.as_str(), unix_now()],
+        "INSERT INTO admin_tokens (token_hash, name, role, created_at) VALUES ($1, $2, $3, $4)",
+        &[sha256_hex(token.as_bytes()).into(), name.into(), role.as_str().into(), unix_now().into()],
     )?;
     audit_append(
         c,
@@ -190,19 +179,19 @@ pub fn create_token(c: &Connection, name: &str, role: Role, by: &str) -> Result<
 ///
 /// # Errors
 /// A database error.
-pub fn retention(c: &mut Connection, days: u64, actor: &str, role: &str) -> Result<usize, StoreError> {
+pub fn retention(c: &mut dyn Db, days: u64, actor: &str, role: &str) -> Result<u64, StoreError> {
     let now = unix_now();
     let cutoff = now - (days as i64) * 86_400;
-    let tx = c.transaction()?;
-    let n = tx.execute(
-        "INSERT INTO reports_archive (seq, kind, idem_key, body_hash, received_at, archived_at, url_hash, reason, score)
-         SELECT seq, kind, idem_key, body_hash, received_at, ?2, url_hash, reason, score FROM reports WHERE received_at < ?1",
-        params![cutoff, now],
-    )?;
-    tx.execute("DELETE FROM reports WHERE received_at < ?1", params![cutoff])?;
-    audit_append(&tx, actor, role, "retention.run", &format!("older_than_days={days}"), &format!("archived={n}"))?;
-    tx.commit()?;
-    Ok(n)
+    transaction(c, |tx| {
+        let n = tx.execute(
+            "INSERT INTO reports_archive (seq, kind, idem_key, body_hash, received_at, archived_at, url_hash, reason, score)
+             SELECT seq, kind, idem_key, body_hash, received_at, $2, url_hash, reason, score FROM reports WHERE received_at < $1",
+            &[cutoff.into(), now.into()],
+        )?;
+        tx.execute("DELETE FROM reports WHERE received_at < $1", &[cutoff.into()])?;
+        audit_append(tx, actor, role, "retention.run", &format!("older_than_days={days}"), &format!("archived={n}"))?;
+        Ok(n)
+    })
 }
 
 struct Actor {
@@ -221,12 +210,11 @@ async fn authorize(state: &AppState, headers: &HeaderMap, perm: Perm, action: &'
         Some(h) => state
             .store
             .run(move |c| {
-                Ok(c.query_row(
-                    "SELECT name, role FROM admin_tokens WHERE token_hash = ?1 AND revoked_at IS NULL",
-                    [h],
-                    |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)),
-                )
-                .optional()?)
+                let rows = c.query(
+                    "SELECT name, role FROM admin_tokens WHERE token_hash = $1 AND revoked_at IS NULL",
+                    &[h.into()],
+                )?;
+                Ok(rows.first().map(|r| (r[0].text(), r[1].text())))
             })
             .await
             .map_err(store_error)?,
@@ -260,6 +248,14 @@ struct ListQuery {
     until: Option<i64>,
     after: Option<i64>,
     limit: Option<u32>,
+}
+
+/// SQLite has no `::TYPE` casts (PostgreSQL needs them to type `$n IS NULL`): drop them there.
+fn casts(d: crate::db::Dialect, sql: &str) -> String {
+    match d {
+        crate::db::Dialect::Postgres => sql.to_string(),
+        crate::db::Dialect::Sqlite => sql.replace("::TEXT", "").replace("::BIGINT", ""),
+    }
 }
 
 const STATUS_SQL: &str =
@@ -301,19 +297,29 @@ async fn list(
         .run(move |c| {
             let sql = format!(
                 "SELECT * FROM (SELECT r.seq, r.kind, r.received_at, r.url_hash, r.url, r.reason, r.score, r.payload, {STATUS_SQL} AS status FROM reports r
-                 WHERE r.seq > ?1 AND (?2 IS NULL OR r.kind = ?2) AND (?3 IS NULL OR r.reason = ?3) AND (?4 IS NULL OR r.url_hash = ?4)
-                 AND (?5 IS NULL OR r.received_at >= ?5) AND (?6 IS NULL OR r.received_at < ?6))
-                 WHERE (?7 IS NULL OR status = ?7) ORDER BY seq LIMIT ?8"
+                 WHERE r.seq > $1 AND ($2::TEXT IS NULL OR r.kind = $2) AND ($3::TEXT IS NULL OR r.reason = $3) AND ($4::TEXT IS NULL OR r.url_hash = $4)
+                 AND ($5::BIGINT IS NULL OR r.received_at >= $5) AND ($6::BIGINT IS NULL OR r.received_at < $6)) AS t
+                 WHERE ($7::TEXT IS NULL OR status = $7) ORDER BY seq LIMIT $8"
             );
-            let mut st = c.prepare(&sql)?;
-            let rows = st
-                .query_map(params![q.after.unwrap_or(0), q.kind, q.reason, q.url_hash, q.since, q.until, q.status, limit], |r| {
-                    Ok(json!({"receipt": r.get::<_, i64>(0)?, "kind": r.get::<_, String>(1)?, "received_at": r.get::<_, i64>(2)?,
-                        "url_hash": r.get::<_, String>(3)?, "url": r.get::<_, String>(4)?, "reason": r.get::<_, Option<String>>(5)?,
-                        "score": r.get::<_, f64>(6)?, "payload": serde_json::from_str::<Value>(&r.get::<_, String>(7)?).unwrap_or(Value::Null),
-                        "status": r.get::<_, String>(8)?}))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+            let params: [Val; 8] = [
+                q.after.unwrap_or(0).into(),
+                q.kind.into(),
+                q.reason.into(),
+                q.url_hash.into(),
+                q.since.into(),
+                q.until.into(),
+                q.status.into(),
+                limit.into(),
+            ];
+            let rows: Vec<Value> = c
+                .query(&casts(c.dialect(), &sql), &params)?
+                .into_iter()
+                .map(|r| {
+                    json!({"receipt": r[0].int(), "kind": r[1].text(), "received_at": r[2].int(), "url_hash": r[3].text(),
+                        "url": r[4].text(), "reason": r[5].opt_text(), "score": r[6].real(),
+                        "payload": serde_json::from_str::<Value>(&r[7].text()).unwrap_or(Value::Null), "status": r[8].text()})
+                })
+                .collect();
             audit_append(c, &actor.name, actor.role.as_str(), "reports.list", "", &format!("returned={}", rows.len()))?;
             Ok(rows)
         })
@@ -347,16 +353,19 @@ async fn triage(
         .store
         .run(move |c| {
             let sql = format!(
-                "SELECT * FROM (SELECT r.url_hash, MIN(r.url), SUM(r.kind = 'report'), SUM(r.kind = 'false_positive'), MIN(r.received_at), MAX(r.received_at), {STATUS_SQL} AS status
-                 FROM reports r GROUP BY r.url_hash) WHERE (?1 IS NULL OR status = ?1) ORDER BY 3 DESC, 1 LIMIT ?2"
+                "SELECT * FROM (SELECT r.url_hash, MIN(r.url) AS url, CAST(SUM(CASE WHEN r.kind = 'report' THEN 1 ELSE 0 END) AS BIGINT) AS n,
+                 CAST(SUM(CASE WHEN r.kind = 'false_positive' THEN 1 ELSE 0 END) AS BIGINT) AS fp, MIN(r.received_at) AS first_at,
+                 MAX(r.received_at) AS last_at, {STATUS_SQL} AS status
+                 FROM reports r GROUP BY r.url_hash) AS t WHERE ($1::TEXT IS NULL OR status = $1) ORDER BY n DESC, url_hash LIMIT $2"
             );
-            let mut st = c.prepare(&sql)?;
-            let rows = st
-                .query_map(params![q.status, limit], |r| {
-                    Ok(json!({"url_hash": r.get::<_, String>(0)?, "url": r.get::<_, String>(1)?, "reports": r.get::<_, i64>(2)?,
-                        "false_positives": r.get::<_, i64>(3)?, "first_at": r.get::<_, i64>(4)?, "last_at": r.get::<_, i64>(5)?, "status": r.get::<_, String>(6)?}))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows: Vec<Value> = c
+                .query(&casts(c.dialect(), &sql), &[q.status.into(), limit.into()])?
+                .into_iter()
+                .map(|r| {
+                    json!({"url_hash": r[0].text(), "url": r[1].text(), "reports": r[2].int(), "false_positives": r[3].int(),
+                        "first_at": r[4].int(), "last_at": r[5].int(), "status": r[6].text()})
+                })
+                .collect();
             audit_append(c, &actor.name, actor.role.as_str(), "triage.list", "", &format!("returned={}", rows.len()))?;
             Ok(rows)
         })
@@ -417,36 +426,20 @@ async fn decide(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bo
     let res = state
         .store
         .run(move |c| {
-            let tx = c.transaction()?;
-            let known: i64 =
-                tx.query_row("SELECT count(*) FROM reports WHERE url_hash = ?1", [&url_hash], |r| r.get(0))?;
-            if known == 0 {
-                audit_append(
-                    &tx,
-                    &actor.name,
-                    actor.role.as_str(),
-                    "decision.record",
-                    &url_hash,
-                    "refused: unknown url_hash",
+            transaction(c, |tx| {
+                let known = tx.query("SELECT count(*) FROM reports WHERE url_hash = $1", &[(&url_hash).into()])?;
+                if known.first().map_or(0, |r| r[0].int()) == 0 {
+                    audit_append(tx, &actor.name, actor.role.as_str(), "decision.record", &url_hash, "refused: unknown url_hash")?;
+                    return Ok(None);
+                }
+                let row = tx.query(
+                    "INSERT INTO decisions (url_hash, status, note, actor, at) VALUES ($1, $2, $3, $4, $5) RETURNING seq",
+                    &[(&url_hash).into(), (&status).into(), note.into(), (&actor.name).into(), unix_now().into()],
                 )?;
-                tx.commit()?;
-                return Ok(None);
-            }
-            tx.execute(
-                "INSERT INTO decisions (url_hash, status, note, actor, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-                params![url_hash, status, note, actor.name, unix_now()],
-            )?;
-            let seq = tx.last_insert_rowid();
-            audit_append(
-                &tx,
-                &actor.name,
-                actor.role.as_str(),
-                "decision.record",
-                &url_hash,
-                &format!("status={status}"),
-            )?;
-            tx.commit()?;
-            Ok(Some((seq, url_hash, status)))
+                let seq = row.first().map_or(0, |r| r[0].int());
+                audit_append(tx, &actor.name, actor.role.as_str(), "decision.record", &url_hash, &format!("status={status}"))?;
+                Ok(Some((seq, url_hash, status)))
+            })
         })
         .await;
     match res {
@@ -478,17 +471,14 @@ async fn export(
         .store
         .run(move |c| {
             let sql = format!(
-                "SELECT * FROM (SELECT r.url_hash, MIN(r.url), COUNT(*), MAX(r.received_at), {STATUS_SQL} AS status FROM reports r WHERE r.kind = 'report' GROUP BY r.url_hash)
-                 WHERE status = ?1 ORDER BY 1"
+                "SELECT * FROM (SELECT r.url_hash, MIN(r.url) AS url, COUNT(*) AS n, MAX(r.received_at) AS last_at, {STATUS_SQL} AS status
+                 FROM reports r WHERE r.kind = 'report' GROUP BY r.url_hash) AS t WHERE status = $1 ORDER BY url_hash"
             );
-            let mut st = c.prepare(&sql)?;
             let mut out = String::new();
-            let rows = st.query_map([&status], |r| {
-                Ok(json!({"url": r.get::<_, String>(1)?, "url_hash": r.get::<_, String>(0)?, "reports": r.get::<_, i64>(2)?, "last_at": r.get::<_, i64>(3)?, "status": r.get::<_, String>(4)?}))
-            })?;
             let mut n = 0;
-            for row in rows {
-                out.push_str(&row?.to_string());
+            for r in c.query(&sql, &[(&status).into()])? {
+                let line = json!({"url": r[1].text(), "url_hash": r[0].text(), "reports": r[2].int(), "last_at": r[3].int(), "status": r[4].text()});
+                out.push_str(&line.to_string());
                 out.push('\n');
                 n += 1;
             }
@@ -562,14 +552,14 @@ async fn audit_log(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Re
         .store
         .run(move |c| {
             let verified = audit_verify(c)?;
-            let mut st = c.prepare("SELECT seq, at, actor, role, action, target, outcome, prev, hash FROM audit ORDER BY seq DESC LIMIT 1000")?;
-            let rows = st
-                .query_map([], |r| {
-                    Ok(json!({"seq": r.get::<_, i64>(0)?, "at": r.get::<_, i64>(1)?, "actor": r.get::<_, String>(2)?, "role": r.get::<_, String>(3)?,
-                        "action": r.get::<_, String>(4)?, "target": r.get::<_, String>(5)?, "outcome": r.get::<_, String>(6)?,
-                        "prev": r.get::<_, String>(7)?, "hash": r.get::<_, String>(8)?}))
-                })?
-                .collect::<Result<Vec<_>, _>>()?;
+            let rows: Vec<Value> = c
+                .query("SELECT seq, at, actor, role, action, target, outcome, prev, hash FROM audit ORDER BY seq DESC LIMIT 1000", &[])?
+                .into_iter()
+                .map(|r| {
+                    json!({"seq": r[0].int(), "at": r[1].int(), "actor": r[2].text(), "role": r[3].text(), "action": r[4].text(),
+                        "target": r[5].text(), "outcome": r[6].text(), "prev": r[7].text(), "hash": r[8].text()})
+                })
+                .collect();
             audit_append(c, &actor.name, actor.role.as_str(), "audit.read", "", "ok")?;
             Ok((verified, rows))
         })

@@ -1,14 +1,14 @@
 //! `ferretwatch-collector`: see `docs/collector.md`.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Context, Result};
 use clap::{Parser, Subcommand};
 use ferretwatch_collector::admin::{Role, create_token, retention};
+use ferretwatch_collector::db::connect;
 use ferretwatch_collector::limits::Rate;
 use ferretwatch_collector::server::{AppState, Config, load_fleet, serve};
-use ferretwatch_collector::store::{Store, open};
+use ferretwatch_collector::store::Store;
 
 #[derive(Parser)]
 #[command(name = "ferretwatch-collector", version, about = "FerretWatch report, false-positive and telemetry intake")]
@@ -16,7 +16,8 @@ struct Cli {
     /// Address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080")]
     listen: String,
-    /// Database: `sqlite:PATH` (default `sqlite:collector.db` in the working directory).
+    /// Database: `sqlite:PATH` (default `sqlite:collector.db` in the working directory) or
+    /// `postgres://user@host:port/dbname` (no TLS: loopback or a private network).
     #[arg(long, default_value = "sqlite:collector.db")]
     db: String,
     /// Per-IP limit on report submissions, e.g. `5/min,300/day`, or `off`.
@@ -53,30 +54,17 @@ enum Cmd {
     Retention,
 }
 
-fn db_path(spec: &str) -> Result<PathBuf> {
-    if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
-        bail!("the PostgreSQL backend is not built yet; use --db sqlite:PATH (see docs/collector.md)");
-    }
-    let p = spec.strip_prefix("sqlite:").unwrap_or(spec);
-    let p = p.strip_prefix("//").unwrap_or(p);
-    if p.is_empty() {
-        bail!("--db sqlite:PATH needs a path");
-    }
-    Ok(PathBuf::from(p))
-}
-
 fn main() -> Result<()> {
     let cli = Cli::parse();
-    let path = db_path(&cli.db)?;
-    let mut conn = open(&path).with_context(|| format!("cannot open the database {}", path.display()))?;
+    let mut conn = connect(&cli.db).with_context(|| format!("cannot open the database {}", cli.db))?;
     match &cli.cmd {
         Some(Cmd::Token { name, role }) => {
             let role = Role::parse(role).context("--role must be viewer, reviewer, publisher, admin or auditor")?;
-            println!("{}", create_token(&conn, name, role, "cli")?);
+            println!("{}", create_token(conn.as_mut(), name, role, "cli")?);
             return Ok(());
         }
         Some(Cmd::Retention) => {
-            let n = retention(&mut conn, cli.retention_days, "cli", "cli")?;
+            let n = retention(conn.as_mut(), cli.retention_days, "cli", "cli")?;
             println!("archived {n} reports older than {} days", cli.retention_days);
             return Ok(());
         }
@@ -89,7 +77,7 @@ fn main() -> Result<()> {
         body_timeout: Duration::from_secs(cli.body_timeout.max(1)),
         ..Config::default()
     };
-    let fleet = load_fleet(&conn).context("cannot read stored telemetry")?;
+    let fleet = load_fleet(conn.as_mut()).context("cannot read stored telemetry")?;
     let store = Store::start(conn, cli.queue.max(16));
     let state = AppState::new(store.clone(), cfg, fleet);
     let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().context("cannot start the runtime")?;

@@ -232,8 +232,8 @@ async fn telemetry(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
         .store
         .run(move |c| {
             Ok(c.execute(
-                "INSERT OR IGNORE INTO telemetry (batch_id, received_at, body) VALUES (?1, ?2, ?3)",
-                rusqlite::params![id2, now, body_text],
+                "INSERT INTO telemetry (batch_id, received_at, body) VALUES ($1, $2, $3) ON CONFLICT (batch_id) DO NOTHING",
+                &[id2.into(), now.into(), body_text.into()],
             )? == 1)
         })
         .await;
@@ -248,7 +248,7 @@ async fn telemetry(State(state): State<Arc<AppState>>, headers: HeaderMap, body:
 }
 
 async fn health(State(state): State<Arc<AppState>>) -> Response {
-    let q = state.store.run(|c| Ok(c.query_row("SELECT count(*) FROM reports", [], |r| r.get::<_, i64>(0))?));
+    let q = state.store.run(|c| Ok(c.query("SELECT count(*) FROM reports", &[])?.first().map_or(0, |r| r[0].int())));
     match tokio::time::timeout(Duration::from_secs(2), q).await {
         Ok(Ok(n)) => axum::Json(json!({"status": "ok", "reports": n})).into_response(),
         _ => error(StatusCode::SERVICE_UNAVAILABLE, "", "database not answering"),
@@ -292,12 +292,10 @@ pub fn router(state: Arc<AppState>) -> Router {
 ///
 /// # Errors
 /// A database error.
-pub fn load_fleet(conn: &rusqlite::Connection) -> Result<Sample, StoreError> {
+pub fn load_fleet(db: &mut dyn crate::db::Db) -> Result<Sample, StoreError> {
     let mut s = Sample::default();
-    let mut st = conn.prepare("SELECT body FROM telemetry ORDER BY rowid")?;
-    let rows = st.query_map([], |r| r.get::<_, String>(0))?;
-    for body in rows {
-        if let Ok(b) = parse_batch(body?.as_bytes()) {
+    for row in db.query("SELECT body FROM telemetry ORDER BY received_at, batch_id", &[])? {
+        if let Ok(b) = parse_batch(row[0].text().as_bytes()) {
             s.merge(&b.sample);
         }
     }

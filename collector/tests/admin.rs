@@ -6,10 +6,9 @@ use std::process::Command;
 
 use common::*;
 
-fn cli_token(db: &std::path::Path, name: &str, role: &str) -> String {
+fn cli_token(db: &str, name: &str, role: &str) -> String {
     let out = Command::new(env!("CARGO_BIN_EXE_ferretwatch-collector"))
-        .arg("--db")
-        .arg(format!("sqlite:{}", db.display()))
+        .args(["--db", db])
         .args(["token", "--name", name, "--role", role])
         .output()
         .unwrap();
@@ -20,11 +19,11 @@ fn cli_token(db: &std::path::Path, name: &str, role: &str) -> String {
 #[test]
 fn roles_decisions_export_retention_and_the_audit_chain() {
     let dir = tempdir();
-    let db = dir.join("c.db");
+    let db = db_spec(&dir, "c");
     let admin = cli_token(&db, "root", "admin");
     assert!(admin.starts_with("fwc_") && admin.len() == 68);
-    let c = rusqlite::Connection::open(&db).unwrap();
-    let stored: String = c.query_row("SELECT token_hash FROM admin_tokens", [], |r| r.get(0)).unwrap();
+    let mut c = open_db(&db);
+    let stored = c.query("SELECT token_hash FROM admin_tokens", &[]).unwrap()[0][0].text();
     assert_ne!(stored, admin, "only the hash is stored");
     assert_eq!(stored, ferretwatch_collector::payload::sha256_hex(admin.as_bytes()));
 
@@ -119,14 +118,15 @@ fn roles_decisions_export_retention_and_the_audit_chain() {
             .len(),
         0
     );
-    let archived_url: i64 =
-        c.query_row("SELECT count(*) FROM reports_archive WHERE url_hash = ?1", [&hash], |r| r.get(0)).unwrap();
+    let archived_url =
+        c.query("SELECT count(*) FROM reports_archive WHERE url_hash = $1", &[hash.as_str().into()]).unwrap()[0][0]
+            .int();
     assert_eq!(archived_url, 2, "the archive keeps the URL hash, not the URL");
     // A retry after archiving still gets its first acknowledgement and is not stored again.
     let retry = s.post_json("/v1/reports", &[], &report("https://other.example/", "rep-00000003"));
     assert_eq!((retry.status, retry.body.as_str()), (200, ack_before.as_str()));
     // Decisions are append-only (a new decision supersedes; none is edited).
-    assert!(c.execute("UPDATE decisions SET status = 'benign'", []).is_err());
+    assert!(c.execute("UPDATE decisions SET status = 'benign'", &[]).is_err());
 
     // The audit log: every admin request, denied ones included; the chain verifies.
     let r = s.req("GET", "/admin/v1/audit", &[("Authorization", tokens["auditor"].as_str())], b"");
@@ -142,9 +142,13 @@ fn roles_decisions_export_retention_and_the_audit_chain() {
     assert!(has("reports.list", "denied: no valid bearer token"));
     assert!(has("retention.run", "archived=3"));
     assert!(has("token.create", "ok"));
-    assert!(c.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 3", []).is_err(), "append-only");
+    assert!(c.execute("UPDATE audit SET actor = 'mallory' WHERE seq = 3", &[]).is_err(), "append-only");
     // Tampering (with the trigger dropped) is detected at the entry changed.
-    c.execute_batch("DROP TRIGGER audit_no_update; UPDATE audit SET actor = 'mallory' WHERE seq = 3;").unwrap();
+    let drop = match c.dialect() {
+        ferretwatch_collector::db::Dialect::Sqlite => "DROP TRIGGER audit_no_update",
+        ferretwatch_collector::db::Dialect::Postgres => "DROP TRIGGER audit_no_update ON audit",
+    };
+    c.batch(&format!("{drop}; UPDATE audit SET actor = 'mallory' WHERE seq = 3;")).unwrap();
     let a = s.req("GET", "/admin/v1/audit", &[("Authorization", tokens["auditor"].as_str())], b"").json();
     assert_eq!((a["chain_ok"].as_bool(), a["first_bad_seq"].as_i64()), (Some(false), Some(3)));
 }

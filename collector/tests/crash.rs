@@ -11,7 +11,7 @@ use common::*;
 #[test]
 fn kill_9_under_load_loses_no_acknowledged_report() {
     let dir = tempdir();
-    let db = dir.join("c.db");
+    let db = db_spec(&dir, "c");
     let mut s = Server::start(&db, NO_LIMITS);
     let acked = Arc::new(Mutex::new(HashSet::new()));
     let sent = Arc::new(Mutex::new(Vec::new()));
@@ -54,9 +54,8 @@ fn kill_9_under_load_loses_no_acknowledged_report() {
 
     // Restart on the same file: every acknowledged report is there exactly once.
     let s = Server::start(&db, NO_LIMITS);
-    let c = rusqlite::Connection::open(&db).unwrap();
-    let mut st = c.prepare("SELECT idem_key FROM reports").unwrap();
-    let keys: Vec<String> = st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect();
+    let keys: Vec<String> =
+        open_db(&db).query("SELECT idem_key FROM reports", &[]).unwrap().iter().map(|r| r[0].text()).collect();
     let stored: HashSet<String> = keys.iter().cloned().collect();
     assert_eq!(stored.len(), keys.len(), "no report stored twice");
     let missing: Vec<_> = acked.difference(&stored).collect();
@@ -70,6 +69,6 @@ fn kill_9_under_load_loses_no_acknowledged_report() {
         let r = s.post_json("/v1/reports", &[], &report(&format!("https://w{w}.example/{}", i + 1), id));
         assert!(r.status == 201 || r.status == 200, "{}", r.body);
     }
-    let n: i64 = c.query_row("SELECT count(*) FROM reports", [], |r| r.get(0)).unwrap();
+    let n = count(&db, "SELECT count(*) FROM reports");
     assert_eq!(n as usize, sent.len());
 }

@@ -8,15 +8,10 @@ use std::time::Duration;
 
 use common::*;
 
-fn count(db: &std::path::Path, sql: &str) -> i64 {
-    let c = rusqlite::Connection::open(db).unwrap();
-    c.query_row(sql, [], |r| r.get(0)).unwrap()
-}
-
 #[test]
 fn a_retried_report_is_stored_once_with_the_same_acknowledgement() {
     let dir = tempdir();
-    let s = Server::start(&dir.join("c.db"), NO_LIMITS);
+    let s = Server::start(&db_spec(&dir, "c"), NO_LIMITS);
     let body = report("https://xn--pypal-4ve.com/signin", "0f9c2a7e-1111-4222-8333-944455556666");
     let first = s.post_json("/v1/reports", &[("Idempotency-Key", "0f9c2a7e-1111-4222-8333-944455556666")], &body);
     assert_eq!(first.status, 201, "{}", first.body);
@@ -54,7 +49,7 @@ fn a_retried_report_is_stored_once_with_the_same_acknowledgement() {
 #[test]
 fn bad_input_gets_clear_errors_and_the_service_keeps_serving() {
     let dir = tempdir();
-    let s = Server::start(&dir.join("c.db"), &["--ip-limit", "off", "--install-limit", "off", "--body-timeout", "1"]);
+    let s = Server::start(&db_spec(&dir, "c"), &["--ip-limit", "off", "--install-limit", "off", "--body-timeout", "1"]);
     let cases: &[(&str, &str, &str, u16, &str)] = &[
         ("malformed JSON", "application/json", "{\"url\":", 400, ""),
         ("wrong content type", "text/plain", "{}", 415, "Content-Type"),
@@ -97,7 +92,7 @@ fn bad_input_gets_clear_errors_and_the_service_keeps_serving() {
 #[test]
 fn token_buckets_per_ip_and_per_install_answer_429_with_retry_after() {
     let dir = tempdir();
-    let s = Server::start(&dir.join("c.db"), &[]);
+    let s = Server::start(&db_spec(&dir, "c"), &[]);
     for i in 0..5 {
         let r = s.post_json("/v1/reports", &[], &report("https://a.example/", &format!("ip-limit-{i:04}")));
         assert_eq!(r.status, 201, "{i}: {}", r.body);
@@ -108,7 +103,7 @@ fn token_buckets_per_ip_and_per_install_answer_429_with_retry_after() {
     assert!((1..=12).contains(&after), "5/min refills one every 12 s: {after}");
     drop(s);
 
-    let s = Server::start(&dir.join("d.db"), &["--ip-limit", "off"]);
+    let s = Server::start(&db_spec(&dir, "d"), &["--ip-limit", "off"]);
     for i in 0..3 {
         let r = s.post_json(
             "/v1/reports",

@@ -21,7 +21,7 @@ fn line_value(m: &str, series: &str) -> f64 {
 #[test]
 fn batches_merge_exactly_into_prometheus_histograms_and_survive_restarts() {
     let dir = tempdir();
-    let db = dir.join("c.db");
+    let db = db_spec(&dir, "c");
     let mut s = Server::start(&db, &[]);
     let r = s.post_json("/v1/telemetry", &[], BATCH);
     assert_eq!(r.status, 202, "{}", r.body);

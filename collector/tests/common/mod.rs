@@ -4,20 +4,46 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
+
+use ferretwatch_collector::db::{Db, connect};
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 pub struct Server {
     pub child: Child,
     pub addr: String,
-    pub db: PathBuf,
+    pub db: String,
+}
+
+/// A fresh database for one test: a SQLite file in `dir`, or, when
+/// `FERRETWATCH_COLLECTOR_TEST_PG` names a PostgreSQL server (`postgres://user@127.0.0.1:PORT`),
+/// a new database on it (tests/collector/run-postgres-test.sh).
+pub fn db_spec(dir: &Path, name: &str) -> String {
+    match std::env::var("FERRETWATCH_COLLECTOR_TEST_PG") {
+        Ok(base) if !base.is_empty() => {
+            let db = format!("fw_{}_{}", name, rand_suffix() % 1_000_000_000);
+            let mut c =
+                postgres::Client::connect(&format!("{base}/postgres"), postgres::NoTls).expect("connect to PostgreSQL");
+            c.batch_execute(&format!("CREATE DATABASE {db}")).unwrap();
+            format!("{base}/{db}")
+        }
+        _ => format!("sqlite:{}", dir.join(format!("{name}.db")).display()),
+    }
+}
+
+/// A direct connection to the test database (for checks behind the service's back).
+pub fn open_db(spec: &str) -> Box<dyn Db> {
+    connect(spec).expect("open the test database")
+}
+
+pub fn count(spec: &str, sql: &str) -> i64 {
+    open_db(spec).query(sql, &[]).unwrap()[0][0].int()
 }
 
 impl Server {
-    pub fn start(db: &Path, extra: &[&str]) -> Server {
+    pub fn start(db: &str, extra: &[&str]) -> Server {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ferretwatch-collector"))
-            .args(["--listen", "127.0.0.1:0", "--db"])
-            .arg(format!("sqlite:{}", db.display()))
+            .args(["--listen", "127.0.0.1:0", "--db", db])
             .args(extra)
             .stderr(Stdio::piped())
             .stdout(Stdio::null())
@@ -32,7 +58,7 @@ impl Server {
             let mut sink = String::new();
             let _ = err.read_to_string(&mut sink);
         });
-        Server { child, addr, db: db.to_path_buf() }
+        Server { child, addr, db: db.to_string() }
     }
 
     pub fn req(&self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Resp {
