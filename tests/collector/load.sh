@@ -2,7 +2,7 @@
 # Load benchmark of the collector with SQLite (docs/BENCHMARKS.md "Collector").
 # wrk (Debian's, installed when absent) on loopback posts reports with unique idempotency keys;
 # afterwards the stored count is compared with the acknowledged (201) count.
-# Usage: tests/collector/load.sh [SECONDS] [CONNECTIONS] [--release]
+# Usage: tests/collector/load.sh [SECONDS] [CONNECTIONS] [--release]   (COLLECTOR_DB=postgres://… for PostgreSQL)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 secs=${1:-10}
@@ -20,7 +20,7 @@ fi
 bin=target/$profile/ferretwatch-collector
 dir=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
-"$bin" --listen 127.0.0.1:0 --db "sqlite:$dir/load.db" --ip-limit off --install-limit off 2>"$dir/log" &
+"$bin" --listen 127.0.0.1:0 --db "${COLLECTOR_DB:-sqlite:$dir/load.db}" --ip-limit off --install-limit off 2>"$dir/log" &
 pid=$!
 for _ in $(seq 50); do grep -q listening "$dir/log" && break; sleep 0.1; done
 addr=$(sed -n 's/.*http:\/\///p' "$dir/log" | head -1)
