@@ -25,6 +25,8 @@ import * as glue2 from '../engine/ferretwatch_wasm.js?instance=2';
 const spareGlues = [glue0, glue1, glue2];
 
 const startedAt = performance.now();
+const workerStartedMs = Date.now();
+
 const state = {
   host: null,
   hostPromise: null,
@@ -54,12 +56,11 @@ async function loadBundledPack() {
   return { files, created: index.created, source: 'bundled' };
 }
 
-/** Gives the host a fresh, initialised glue instance (see the imports above). */
-function adoptGlue(host, module) {
-  const glue = spareGlues.shift();
+/** Fresh glue instances for EngineHost (see the imports above). */
+async function loadGlue(generation) {
+  const glue = spareGlues[generation];
   if (!glue) throw new Error('engine crashed too often in this worker life');
-  glue.initSync({ module });
-  host.glue = glue;
+  return glue;
 }
 
 async function loadEngine() {
@@ -68,9 +69,7 @@ async function loadEngine() {
   const tFetched = performance.now();
   const module = await WebAssembly.compile(wasm);
   const tCompiled = performance.now();
-  const host = new EngineHost({ glueUrl: b.getURL('engine/ferretwatch_wasm.js'), wasm: module });
-  adoptGlue(host, module);
-  state.module = module;
+  const host = new EngineHost({ wasm: module, loadGlue });
   const version = await host.load(pack.files);
   state.loadTimings = { fetchMs: tFetched - t0, compileMs: tCompiled - tFetched, engineMs: performance.now() - tCompiled };
   state.pack = { version, created: pack.created, source: pack.source };
@@ -80,24 +79,12 @@ async function loadEngine() {
   return host;
 }
 
-/**
- * Runs `fn(host)`. EngineHost recovers from a wasm trap by itself where import() works
- * (Firefox's background page) and marks the error `crashed`; in a service worker its
- * re-import fails, so the recovery is finished here with a spare glue instance.
- */
+/** Runs `fn(host)`; after a crash (the host re-created the engine) the settings are applied again. */
 async function guarded(fn) {
   const host = await engine();
   try {
     return await fn(host);
   } catch (e) {
-    if (!e.crashed && host.engine === null && host.packFiles) {
-      adoptGlue(host, state.module);
-      await host.load(host.packFiles);
-      await applySettings();
-      const err = new Error('engine crashed and was restarted');
-      err.crashed = true;
-      throw err;
-    }
     if (e.crashed) await applySettings();
     throw e;
   }
@@ -346,6 +333,26 @@ const handlers = {
     if (!sender.url?.startsWith(b.getURL(''))) throw new Error('only from extension pages');
     await engine();
     return { ...(await reports.flush()), queue: await reports.pending() };
+  },
+  /**
+   * This worker life's aggregate telemetry as a schema-v1 batch (docs/telemetry.md): counts and
+   * histograms only, no URL, no content. Extension pages only (tests; the opt-in upload).
+   */
+  async telemetryBatch(msg, sender) {
+    if (!sender.url?.startsWith(b.getURL(''))) throw new Error('only from extension pages');
+    const counters = await guarded((h) => h.telemetry());
+    const now = Math.floor(Date.now() / 1000);
+    return {
+      schema: 'ferretwatch.telemetry.v1',
+      period_start: Math.min(Math.floor(workerStartedMs / 1000), now),
+      period_end: now,
+      extension_version: b.extensionVersion(),
+      pack_version: String(state.pack?.version ?? ''),
+      browser: typeof browser !== 'undefined' ? 'firefox' : 'chrome',
+      sessions: 1,
+      page_loads: counters.pages_scanned + Object.values(counters.failures).reduce((a, n) => a + n, 0),
+      engine: counters,
+    };
   },
   /** Crash-recovery check, from extension pages only (tests). */
   async debugCrash(msg, sender) {

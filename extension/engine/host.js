@@ -2,32 +2,35 @@
 //
 // - Loads the wasm module once and creates the Engine from the pack files.
 // - A trap inside wasm (a Rust panic aborts as `RuntimeError: unreachable`) leaves that module
-//   instance unusable: the host counts a crash, instantiates a fresh copy of the module, re-creates
-//   the engine with the same pack and settings, and carries the crash count over. Counters
-//   collected since the last `telemetry()` snapshot on the dead instance are lost; the crash is not.
+//   instance unusable: the host counts a crash, gets a fresh instance of the wasm-bindgen glue
+//   (`loadGlue(generation)`), re-creates the engine with the same pack and settings, and carries
+//   the counters over from the last telemetry snapshot plus the crash. Counters collected on the
+//   dead instance after that snapshot are lost; the crash is not.
 // - Errors that are the caller's fault (bad features) are thrown as ordinary errors and do not
 //   re-create anything.
+//
+// `loadGlue(generation)` must return a glue module instance not used before (its module-level
+// state is what a trap poisons). The default imports the glue URL with `?instance=N`; a Chromium
+// service worker may not call import(), so the extension passes statically imported copies.
 
-/**
- * @param {string} glueUrl  URL of ferretwatch_wasm.js (wasm-bindgen --target web output)
- * @param {number} generation  instance number, used to get a fresh module instance
- */
-async function loadGlue(glueUrl, generation) {
-  const url = generation === 0 ? glueUrl : `${glueUrl}${glueUrl.includes('?') ? '&' : '?'}instance=${generation}`;
-  return import(url);
+function importGlue(glueUrl) {
+  return (generation) =>
+    import(generation === 0 ? glueUrl : `${glueUrl}${glueUrl.includes('?') ? '&' : '?'}instance=${generation}`);
 }
 
 export class EngineHost {
   /**
    * @param {object} opts
-   * @param {string} opts.glueUrl  URL of the wasm-bindgen JS glue
    * @param {BufferSource|WebAssembly.Module} opts.wasm  the .wasm bytes or a compiled module
+   * @param {string} [opts.glueUrl]  URL of the wasm-bindgen JS glue (for the default loader)
+   * @param {(generation: number) => Promise<object>} [opts.loadGlue]  fresh glue instances
    */
-  constructor({ glueUrl, wasm }) {
-    this.glueUrl = glueUrl;
+  constructor({ glueUrl, wasm, loadGlue }) {
+    this.loadGlue = loadGlue ?? importGlue(glueUrl);
     this.wasmSource = wasm;
     this.generation = 0;
     this.crashes = 0;
+    this.glue = null;
     this.engine = null;
     this.packFiles = null;
     this.settings = null;
@@ -36,7 +39,7 @@ export class EngineHost {
   }
 
   async #instantiate() {
-    const glue = await loadGlue(this.glueUrl, this.generation);
+    const glue = await this.loadGlue(this.generation);
     if (!(this.wasmSource instanceof WebAssembly.Module)) {
       this.wasmSource = await WebAssembly.compile(this.wasmSource);
     }
@@ -52,7 +55,6 @@ export class EngineHost {
     this.engine?.free();
     this.engine = engine;
     this.packFiles = packFiles;
-    for (let i = 0; i < this.crashes; i++) engine.recordCrash();
     return engine.packVersion();
   }
 
@@ -75,8 +77,11 @@ export class EngineHost {
     this.crashes += 1;
     this.generation += 1;
     this.engine = null;
+    this.glue = null;
     await this.#instantiate();
     await this.load(this.packFiles);
+    if (this.lastTelemetry) this.engine.mergeTelemetry(this.lastTelemetry);
+    for (let n = this.engine.telemetry().crashes; n < this.crashes; n++) this.engine.recordCrash();
   }
 
   /** Runs `fn(engine)`; on a wasm trap, recovers and rethrows a marked error. */

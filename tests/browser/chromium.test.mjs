@@ -3,7 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServers } from './server.mjs';
 import { launch, tabState, overlayContent, clickOverlayButton, keepInPlace, extractIsolated, EXTENSION_ID } from './chromium.mjs';
@@ -276,5 +276,18 @@ describe('Chromium', () => {
     assert.equal(state.health.crashes, 1);
     await page.close();
     await popup.close();
+  });
+
+  test('the session\'s aggregate telemetry is exported as a schema-v1 batch for ops-probe', async () => {
+    const page = await browser.ctx.newPage();
+    await page.goto(`chrome-extension://${EXTENSION_ID}/popup/popup.html`);
+    const batch = await page.evaluate(() => chrome.runtime.sendMessage({ type: 'telemetryBatch' }));
+    await page.close();
+    assert.equal(batch.schema, 'ferretwatch.telemetry.v1');
+    assert.ok(batch.engine.pages_scanned >= 100, `pages scanned: ${batch.engine.pages_scanned}`);
+    assert.ok(!JSON.stringify(batch).includes('http'), 'no URL in telemetry');
+    const dir = join(ROOT, 'artifacts', 'e2e-telemetry');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'chromium.json'), JSON.stringify(batch));
   });
 });

@@ -39,12 +39,17 @@ test('URL-only checks: wasm verdicts equal native verdicts', async () => {
 test('a panic inside wasm is counted as a crash and the engine is re-created', async () => {
   const host = await makeHost();
   const before = await host.checkUrl('https://www.paypal.com/');
+  const snapshot = await host.telemetry();
+  assert.equal(snapshot.pages_scanned, 1);
   await assert.rejects(async () => host.debugCrash(), (e) => e.crashed === true);
   const after = await host.checkUrl('https://www.paypal.com/');
   assert.deepEqual(comparable(after), comparable(before));
-  const t = await host.telemetry();
+  let t = await host.telemetry();
   assert.equal(t.crashes, 1);
-  assert.equal(t.pages_scanned, 1, 'the new engine counts the scan made after the crash');
+  assert.equal(t.pages_scanned, 2, 'counters up to the last snapshot carry over, plus the scan after the crash');
+  await assert.rejects(async () => host.debugCrash(), (e) => e.crashed === true);
+  t = await host.telemetry();
+  assert.equal(t.crashes, 2, 'a second crash is survived too');
 });
 
 test('bad features are an error, not a crash', async () => {

@@ -292,6 +292,15 @@ impl Engine {
         to_js(&self.counters)
     }
 
+    /// Adds a telemetry snapshot taken from an earlier engine (the host carries the counters of
+    /// an engine that crashed over to the one that replaces it).
+    #[wasm_bindgen(js_name = mergeTelemetry)]
+    pub fn merge_telemetry(&mut self, snapshot: JsValue) -> Result<(), JsError> {
+        let other: Counters = serde_wasm_bindgen::from_value(snapshot)
+            .map_err(|e| JsError::new(&format!("telemetry snapshot is malformed: {e}")))?;
+        self.counters.merge(&other).map_err(|e| JsError::new(&e.to_string()))
+    }
+
     /// Records a crash (the host calls this on the engine it re-created after a trap).
     #[wasm_bindgen(js_name = recordCrash)]
     pub fn record_crash(&mut self) {
