@@ -24,7 +24,23 @@ step "node tests (wasm engine, JS helpers)"
 node --test tests/node/
 
 step "browser end-to-end (Chromium, Firefox ESR)"
+rm -rf artifacts/e2e-telemetry
 tests/browser/run.sh
+
+step "ops-probe on the telemetry of the browser run (fails on P1/P2 or when the probe cannot work)"
+cargo build -q -p ops-probe
+code=0
+target/debug/ops-probe evaluate --telemetry artifacts/e2e-telemetry --now latest --format markdown || code=$?
+[ "$code" -le 1 ] || { echo "ops-probe exit $code: P1/P2 or probe failure" >&2; exit 1; }
+
+step "ops-probe: Prometheus source against a real Prometheus"
+tests/ops/run-prometheus-test.sh
+
+step "collector against PostgreSQL (Debian's postgresql on loopback)"
+tests/collector/run-postgres-test.sh
+
+step "collector load smoke (wrk; fails if an acknowledged report is missing)"
+tests/collector/load.sh 5 16
 
 if [ -f tests/yara_diff/run.py ]; then
   step "YARA differential test against yara-python"
@@ -34,7 +50,7 @@ fi
 step "default pack rules against the corpus with real YARA"
 .venv/bin/python tests/corpus/check_rules_with_yara.py
 
-step "fuzz smoke runs (${FUZZ_SECONDS:=20} s per target)"
+step "fuzz smoke runs (${FUZZ_SECONDS:=10} s per target)"
 targets=$(sed -n 's/^name = "\(.*\)"$/\1/p' fuzz/Cargo.toml | grep -v '^ferretwatch-fuzz$')
 (cd fuzz && cargo +nightly fuzz build)
 for t in $targets; do
