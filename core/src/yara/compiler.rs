@@ -174,10 +174,16 @@ fn build_prog(node: &Node, need_rev: bool, at: usize) -> SrcResult<RegexProg> {
 /// several times smaller and somewhat slower.
 const AC_DFA_MEMORY_LIMIT: usize = 16 << 20;
 
+/// Every atom is matched ASCII-case-insensitively; confirmation checks the real case. The
+/// automaton is built case-sensitively over lowercased atoms and the scanner lowercases the
+/// haystack chunk by chunk: the same matches as `ascii_case_insensitive(true)`, but the build is
+/// several times faster (≈ 4× in wasm for 11,000 atoms) and the automaton smaller.
 fn build_automaton(patterns: &[Vec<u8>]) -> Result<AhoCorasick, aho_corasick::BuildError> {
+    let patterns: Vec<Vec<u8>> = patterns.iter().map(|p| p.to_ascii_lowercase()).collect();
+    let patterns = &patterns;
     let builder = || {
         let mut b = AhoCorasick::builder();
-        b.ascii_case_insensitive(true).match_kind(MatchKind::Standard);
+        b.match_kind(MatchKind::Standard);
         b
     };
     if let Ok(dfa) = builder().kind(Some(AhoCorasickKind::DFA)).build(patterns)

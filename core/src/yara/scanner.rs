@@ -182,18 +182,24 @@ impl Scan<'_, '_, '_> {
         let overlap = self.rules.max_pattern_len.saturating_sub(1);
         let n = self.data.len();
         let mut chunk = 0;
+        // The automaton holds lowercased atoms (see `compiler::build_automaton`): each chunk is
+        // lowercased into this buffer; offsets are the same as in the data.
+        let mut lower = Vec::with_capacity(CHUNK + overlap);
         while chunk < n {
             if !self.time_ok() {
                 return;
             }
             let hi = n.min(chunk + CHUNK);
             let lo = chunk.saturating_sub(overlap);
-            let input = aho_corasick::Input::new(self.data).span(lo..hi);
+            lower.clear();
+            lower.extend(self.data[lo..hi].iter().map(u8::to_ascii_lowercase));
+            let input = aho_corasick::Input::new(&lower);
             let mut state = AcState::start();
             loop {
                 ac.find_overlapping(input.clone(), &mut state);
                 let Some(m) = state.get_match() else { break };
-                if m.end() <= chunk {
+                let (start, end) = (lo + m.start(), lo + m.end());
+                if end <= chunk {
                     continue; // reported with the previous chunk
                 }
                 for t in &self.rules.targets[m.pattern().as_usize()] {
@@ -204,10 +210,10 @@ impl Scan<'_, '_, '_> {
                             }
                         }
                         Target::Text { string, variant, back } => {
-                            self.text_hit(string, variant, back, m.start());
+                            self.text_hit(string, variant, back, start);
                         }
                         Target::Atom { string, back_min, back_max, dedupe } => {
-                            self.atom_hit(string, back_min, back_max, dedupe, m.start())
+                            self.atom_hit(string, back_min, back_max, dedupe, start)
                         }
                     }
                 }
