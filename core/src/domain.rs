@@ -117,6 +117,12 @@ pub fn resolve(base: &url::Url, reference: &str) -> Option<url::Url> {
 
 /// Decodes a punycode ASCII host to Unicode; labels that fail to decode stay as they are.
 pub fn to_unicode(ascii_host: &str) -> String {
+    // Only punycode labels change: skip the IDNA pass (the bulk of host analysis) without one.
+    let punycode =
+        ascii_host.split('.').any(|l| l.as_bytes().get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"xn--")));
+    if ascii_host.is_ascii() && !punycode {
+        return ascii_host.to_string();
+    }
     let (s, _res) = idna::domain_to_unicode(ascii_host);
     s
 }

@@ -109,7 +109,7 @@ impl Engine {
         }
         let sources: Vec<(&str, &str)> = src.yara.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
         let rules = yara::compile(&sources, &literals).map_err(|e| PackError::Yara(e.to_string()))?;
-        let reputation = Reputation::new(&src.reputation);
+        let reputation = Reputation::from_lists(src.reputation);
         let lower = |v: &Vec<String>| v.iter().map(|s| s.trim().to_ascii_lowercase()).collect::<HashSet<_>>();
         let cdn_allowlist = lower(&src.config.cdn_allowlist);
         let trusted = lower(&src.config.trusted_sites);

@@ -52,6 +52,15 @@ impl FingerprintSet {
         Self { source: list.source.clone(), kind: list.kind, hashes }
     }
 
+    /// Like [`FingerprintSet::from_list`], but takes the list and moves its fingerprints instead
+    /// of copying them (a million-entry list is 8 MB: loading must not hold it twice).
+    pub fn from_owned_list(list: ReputationList) -> Self {
+        if list.entries.is_empty() {
+            return Self { source: list.source, kind: list.kind, hashes: list.fingerprints };
+        }
+        Self::from_list(&list)
+    }
+
     /// Builds the set from fingerprints (sorted and deduplicated here).
     pub fn from_fingerprints(source: &str, kind: IndicatorKind, mut hashes: Vec<u64>) -> Self {
         hashes.sort_unstable();
@@ -338,6 +347,19 @@ impl Reputation {
             match &list.metamask {
                 Some(m) => metamask.push(m.as_ref().clone()),
                 None => sets.push(FingerprintSet::from_list(list)),
+            }
+        }
+        Self { sets, metamask }
+    }
+
+    /// Compiles the pack's lists, consuming them (no copy of the fingerprints is made).
+    pub fn from_lists(lists: Vec<ReputationList>) -> Self {
+        let mut sets = Vec::new();
+        let mut metamask = Vec::new();
+        for mut list in lists {
+            match list.metamask.take() {
+                Some(m) => metamask.push(*m),
+                None => sets.push(FingerprintSet::from_owned_list(list)),
             }
         }
         Self { sets, metamask }
