@@ -22,7 +22,10 @@ async function browse({ extension }) {
     await keepInPlace(page, { scriptsOff: redirectsByScript(p) });
     await page.goto(p.url, { waitUntil: 'commit' });
     if (extension) await tabState(b.sw, p.url);
-    await page.waitForLoadState('load', { timeout: 3000 }).catch(() => {});
+    // Let every page finish loading in both runs (a loaded machine can take seconds), so a
+    // subresource is not missed by the run without the extension and then blamed on it.
+    await page.waitForLoadState('load', { timeout: 15000 }).catch(() => {});
+    await page.waitForLoadState('networkidle', { timeout: 2000 }).catch(() => {});
     await page.close({ runBeforeUnload: false });
   }
   await new Promise((r) => setTimeout(r, 500));
