@@ -42,10 +42,8 @@ tests/collector/run-postgres-test.sh
 step "collector load smoke (wrk; fails if an acknowledged report is missing)"
 tests/collector/load.sh 5 16
 
-if [ -f tests/yara_diff/run.py ]; then
-  step "YARA differential test against yara-python"
-  .venv/bin/python tests/yara_diff/run.py --bin target/debug/ferretwatch
-fi
+step "YARA differential test against yara-python"
+.venv/bin/python tests/yara_diff/run.py --bin target/debug/ferretwatch
 
 step "default pack rules against the corpus with real YARA"
 .venv/bin/python tests/corpus/check_rules_with_yara.py
