@@ -158,6 +158,7 @@ describe('Chromium', () => {
     assert.deepEqual(o.buttons.map((b) => b.action), ['back', 'details', 'report', 'trust', 'dismiss']);
     // The page cannot see into the warning.
     assert.equal(await page.evaluate(() => document.querySelector('ferretwatch-alert')?.shadowRoot ?? null), null);
+    await page.waitForTimeout(400); // the warning fades in over 180 ms (a closed shadow root: Playwright cannot disable it)
     await page.screenshot({ path: join(SHOTS, 'chromium-red-warning.png') });
     // Focus starts on "Go back to safety"; Tab moves within the warning and wraps around.
     const focused = () => page.evaluate(() => document.activeElement?.localName);
@@ -169,6 +170,7 @@ describe('Chromium', () => {
     assert.ok(d.texts.includes('Why FerretWatch warned you'));
     assert.ok(d.texts.some((t) => t.includes(s.verdict.pack_version)), 'pack version in the details');
     assert.ok(d.texts.includes(s.verdict.findings[0].evidence), 'evidence in the details');
+    await page.waitForTimeout(400); // the warning fades in over 180 ms (a closed shadow root: Playwright cannot disable it)
     await page.screenshot({ path: join(SHOTS, 'chromium-red-warning-details.png') });
     // "Ignore" removes the warning; the page stays usable (navigation is never blocked).
     await clickOverlayButton(page, 'dismiss');
@@ -183,6 +185,7 @@ describe('Chromium', () => {
     await clickOverlayButton(page, 'trust');
     const c = await overlayContent(page);
     assert.ok(c.texts.some((t) => t.startsWith('Only do this if you are sure xn--pypal-4ve.com')));
+    await page.waitForTimeout(400); // the warning fades in over 180 ms (a closed shadow root: Playwright cannot disable it)
     await page.screenshot({ path: join(SHOTS, 'chromium-red-trust-confirm.png') });
     await clickOverlayButton(page, 'trust-yes');
     await page.waitForTimeout(600);
@@ -206,6 +209,7 @@ describe('Chromium', () => {
     assert.equal(o.texts[0], 'Be careful on this page');
     assert.deepEqual(o.buttons.map((b) => b.action), ['details', 'report', 'dismiss']);
     assert.notEqual(await page.evaluate(() => document.activeElement?.localName), 'ferretwatch-alert', 'focus not taken');
+    await page.waitForTimeout(400); // the warning fades in over 180 ms (a closed shadow root: Playwright cannot disable it)
     await page.screenshot({ path: join(SHOTS, 'chromium-yellow-notice.png') });
     await page.close();
   });
@@ -225,10 +229,12 @@ describe('Chromium', () => {
     assert.match(await popup.textContent('#latency'), /^≤ [\d.]+ ms$/);
     assert.ok(Number(await popup.textContent('#pages')) >= pages.length);
     assert.equal(await popup.textContent('#problems'), '0 · 0');
+    await popup.waitForTimeout(400); // the warning fades in over 180 ms (a closed shadow root: Playwright cannot disable it)
     await popup.screenshot({ path: join(SHOTS, 'chromium-popup-red.png') });
     await popup.click('#toggle-details');
     assert.equal(await popup.isVisible('#details'), true);
     assert.equal(await popup.getAttribute('#toggle-details', 'aria-expanded'), 'true');
+    await popup.waitForTimeout(400); // the warning fades in over 180 ms (a closed shadow root: Playwright cannot disable it)
     await popup.screenshot({ path: join(SHOTS, 'chromium-popup-details.png'), fullPage: true });
     await popup.close();
     await page.close();
@@ -240,6 +246,7 @@ describe('Chromium', () => {
     await opts.waitForSelector('body[data-ready=true]');
     assert.equal(await opts.inputValue('#threshold'), '70');
     assert.equal(await opts.isChecked('#telemetry'), false, 'telemetry is off by default');
+    await opts.waitForTimeout(400); // the warning fades in over 180 ms (a closed shadow root: Playwright cannot disable it)
     await opts.screenshot({ path: join(SHOTS, 'chromium-options.png'), fullPage: true });
     await opts.$eval('#threshold', (el) => {
       el.value = '100';

@@ -16,6 +16,7 @@ try {
     await page.goto(p.url, { waitUntil: 'commit' });
     const { verdict: v } = await tabState(b.sw, p.url);
     await page.waitForTimeout(v.level === 'green' ? 100 : 500);
+    await page.waitForTimeout(400); // the warning fades in over 180 ms (a closed shadow root: Playwright cannot disable it)
     await page.screenshot({ path: join(SHOTS, `demo-${p.id}.png`) });
     const top = v.findings[0];
     console.log(`${v.level.toUpperCase().padEnd(6)} ${String(v.score).padStart(3)}  ${p.id}  ${top ? `${top.signal}: ${top.evidence}` : ''}`);

@@ -31,6 +31,8 @@ async function verdictFor(url, timeout = 15000) {
 }
 
 async function shot(name) {
+  // Let the warning's 180 ms fade-in finish: a mid-animation shot shows the page through it.
+  await ff.driver.sleep(400);
   writeFileSync(join(SHOTS, name), Buffer.from(await ff.driver.takeScreenshot(), 'base64'));
 }
 
