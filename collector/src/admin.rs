@@ -276,21 +276,31 @@ fn check_list(q: &ListQuery) -> Result<(), Response> {
     Ok(())
 }
 
+/// The common start of the list-style handlers: authorize, then parse and check the query.
+async fn list_request(
+    state: &AppState,
+    headers: &HeaderMap,
+    perm: Perm,
+    action: &'static str,
+    q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<(Actor, ListQuery), Response> {
+    let actor = authorize(state, headers, perm, action).await?;
+    let Ok(Query(q)) = q else {
+        return Err(error(StatusCode::BAD_REQUEST, "(query)", "unknown or malformed query parameter"));
+    };
+    check_list(&q)?;
+    Ok((actor, q))
+}
+
 async fn list(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let actor = match authorize(&state, &headers, Perm::Read, "reports.list").await {
-        Ok(a) => a,
+    let (actor, q) = match list_request(&state, &headers, Perm::Read, "reports.list", q).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let Ok(Query(q)) = q else {
-        return error(StatusCode::BAD_REQUEST, "(query)", "unknown or malformed query parameter");
-    };
-    if let Err(r) = check_list(&q) {
-        return r;
-    }
     let limit = q.limit.unwrap_or(100).clamp(1, 1000) as i64;
     let res = state
         .store
@@ -338,16 +348,10 @@ async fn triage(
     headers: HeaderMap,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let actor = match authorize(&state, &headers, Perm::Read, "triage.list").await {
-        Ok(a) => a,
+    let (actor, q) = match list_request(&state, &headers, Perm::Read, "triage.list", q).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let Ok(Query(q)) = q else {
-        return error(StatusCode::BAD_REQUEST, "(query)", "unknown or malformed query parameter");
-    };
-    if let Err(r) = check_list(&q) {
-        return r;
-    }
     let limit = q.limit.unwrap_or(100).clamp(1, 1000) as i64;
     let res = state
         .store
@@ -456,16 +460,10 @@ async fn export(
     headers: HeaderMap,
     q: Result<Query<ListQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Response {
-    let actor = match authorize(&state, &headers, Perm::Export, "reports.export").await {
-        Ok(a) => a,
+    let (actor, q) = match list_request(&state, &headers, Perm::Export, "reports.export", q).await {
+        Ok(x) => x,
         Err(r) => return r,
     };
-    let Ok(Query(q)) = q else {
-        return error(StatusCode::BAD_REQUEST, "(query)", "unknown or malformed query parameter");
-    };
-    if let Err(r) = check_list(&q) {
-        return r;
-    }
     let status = q.status.unwrap_or_else(|| "verified".into());
     let res = state
         .store
