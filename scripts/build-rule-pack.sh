@@ -3,14 +3,8 @@
 #   scripts/build-rule-pack.sh --version $(date +%Y.%m.%d.%H) [--out dist/pack] [--source DIR]
 #       [--feeds dist/intel/feeds.txt] [other `ferretwatch pack build` options]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-# The ferretwatch binary: $FERRETWATCH, else a debug build of this checkout.
-if [ -z "${FERRETWATCH:-}" ]; then
-  cargo build -q --manifest-path "$root/Cargo.toml" -p ferretwatch-cli >&2
-  FERRETWATCH="$root/target/debug/ferretwatch"
-fi
-fw() { "$FERRETWATCH" "$@"; }
-die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+# shellcheck source=lib/runbook.sh
+source "$(dirname "$0")/lib/runbook.sh"
 out=dist/pack; feeds=dist/intel/feeds.txt; args=()
 while [ $# -gt 0 ]; do
   case "$1" in

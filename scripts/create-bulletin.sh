@@ -4,14 +4,8 @@
 #   scripts/create-bulletin.sh --severity critical --message "Critical phishing campaign detected"
 #       [--id ID] [--scope DOMAIN]... [--brand NAME]... [--ttl-hours N] [--cdn DIR] [--key K.key]...
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-# The ferretwatch binary: $FERRETWATCH, else a debug build of this checkout.
-if [ -z "${FERRETWATCH:-}" ]; then
-  cargo build -q --manifest-path "$root/Cargo.toml" -p ferretwatch-cli >&2
-  FERRETWATCH="$root/target/debug/ferretwatch"
-fi
-fw() { "$FERRETWATCH" "$@"; }
-die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+# shellcheck source=lib/runbook.sh
+source "$(dirname "$0")/lib/runbook.sh"
 id="BULLETIN-$(date -u +%Y%m%d%H%M%S)"; cdn=${FERRETWATCH_CDN:-dist/cdn}; args=(); keys=0
 while [ $# -gt 0 ]; do
   case "$1" in

@@ -5,14 +5,8 @@
 #   scripts/deploy-rule-pack.sh PACK [--cdn DIR] [--trust KEY.pub]...
 # Defaults: --cdn $FERRETWATCH_CDN or dist/cdn; trust $FERRETWATCH_TRUST (space-separated .pub files).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-# The ferretwatch binary: $FERRETWATCH, else a debug build of this checkout.
-if [ -z "${FERRETWATCH:-}" ]; then
-  cargo build -q --manifest-path "$root/Cargo.toml" -p ferretwatch-cli >&2
-  FERRETWATCH="$root/target/debug/ferretwatch"
-fi
-fw() { "$FERRETWATCH" "$@"; }
-die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+# shellcheck source=lib/runbook.sh
+source "$(dirname "$0")/lib/runbook.sh"
 [ $# -ge 1 ] || die "usage: deploy-rule-pack.sh PACK [--cdn DIR] [--trust KEY.pub]..."
 pack=$1; shift
 cdn=${FERRETWATCH_CDN:-dist/cdn}; trust=(); rest=()

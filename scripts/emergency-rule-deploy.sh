@@ -6,14 +6,8 @@
 #       [--source DIR] [--cdn DIR] [--skip-test]
 # Without FERRETWATCH_SIGN_KEYS it stops after the build and prints the signing commands.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-# The ferretwatch binary: $FERRETWATCH, else a debug build of this checkout.
-if [ -z "${FERRETWATCH:-}" ]; then
-  cargo build -q --manifest-path "$root/Cargo.toml" -p ferretwatch-cli >&2
-  FERRETWATCH="$root/target/debug/ferretwatch"
-fi
-fw() { "$FERRETWATCH" "$@"; }
-die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+# shellcheck source=lib/runbook.sh
+source "$(dirname "$0")/lib/runbook.sh"
 id=; severity=; rule=; source="$root/packs/default"; cdn=${FERRETWATCH_CDN:-dist/cdn}; skip_test=
 while [ $# -gt 0 ]; do
   case "$1" in

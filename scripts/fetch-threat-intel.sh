@@ -5,14 +5,8 @@
 # --feeds: lines "NAME FORMAT URL" (default: the public feeds below). MetaMask's list comes from the
 # npm registry (package eth-phishing-detect, src/config.json).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-# The ferretwatch binary: $FERRETWATCH, else a debug build of this checkout.
-if [ -z "${FERRETWATCH:-}" ]; then
-  cargo build -q --manifest-path "$root/Cargo.toml" -p ferretwatch-cli >&2
-  FERRETWATCH="$root/target/debug/ferretwatch"
-fi
-fw() { "$FERRETWATCH" "$@"; }
-die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+# shellcheck source=lib/runbook.sh
+source "$(dirname "$0")/lib/runbook.sh"
 out=dist/intel; feeds=
 while [ $# -gt 0 ]; do
   case "$1" in

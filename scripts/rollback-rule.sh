@@ -4,14 +4,8 @@
 # signs it with $FERRETWATCH_SIGN_KEYS and deploys it.
 #   scripts/rollback-rule.sh --version 2025.09.24.15 [--cdn DIR] [--reason TEXT]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-# The ferretwatch binary: $FERRETWATCH, else a debug build of this checkout.
-if [ -z "${FERRETWATCH:-}" ]; then
-  cargo build -q --manifest-path "$root/Cargo.toml" -p ferretwatch-cli >&2
-  FERRETWATCH="$root/target/debug/ferretwatch"
-fi
-fw() { "$FERRETWATCH" "$@"; }
-die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+# shellcheck source=lib/runbook.sh
+source "$(dirname "$0")/lib/runbook.sh"
 version=; cdn=${FERRETWATCH_CDN:-dist/cdn}; reason="rollback"
 while [ $# -gt 0 ]; do
   case "$1" in

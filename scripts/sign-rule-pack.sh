@@ -3,14 +3,8 @@
 #   scripts/sign-rule-pack.sh PACK --key NAME.key
 # Without --key, signs with every key in $FERRETWATCH_SIGN_KEYS (space-separated; for test setups).
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-# The ferretwatch binary: $FERRETWATCH, else a debug build of this checkout.
-if [ -z "${FERRETWATCH:-}" ]; then
-  cargo build -q --manifest-path "$root/Cargo.toml" -p ferretwatch-cli >&2
-  FERRETWATCH="$root/target/debug/ferretwatch"
-fi
-fw() { "$FERRETWATCH" "$@"; }
-die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+# shellcheck source=lib/runbook.sh
+source "$(dirname "$0")/lib/runbook.sh"
 [ $# -ge 1 ] || die "usage: sign-rule-pack.sh PACK --key NAME.key"
 pack=$1; shift
 if [ $# -gt 0 ]; then fw pack sign "$pack" "$@"; exit; fi

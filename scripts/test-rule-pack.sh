@@ -4,14 +4,8 @@
 #   scripts/test-rule-pack.sh PACK [CORPUS=tests/corpus] [--min-precision X] [--min-recall X]
 #       [--max-fpr X] [--max-p95-ms X] [--json]
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-# The ferretwatch binary: $FERRETWATCH, else a debug build of this checkout.
-if [ -z "${FERRETWATCH:-}" ]; then
-  cargo build -q --manifest-path "$root/Cargo.toml" -p ferretwatch-cli >&2
-  FERRETWATCH="$root/target/debug/ferretwatch"
-fi
-fw() { "$FERRETWATCH" "$@"; }
-die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+# shellcheck source=lib/runbook.sh
+source "$(dirname "$0")/lib/runbook.sh"
 [ $# -ge 1 ] || die "usage: test-rule-pack.sh PACK [CORPUS] [options]"
 pack=$1; shift
 corpus="$root/tests/corpus"

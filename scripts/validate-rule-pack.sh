@@ -4,14 +4,8 @@
 # signing, so signatures are checked only when trusted keys are given (--trust KEY.pub ...).
 #   scripts/validate-rule-pack.sh PACK [--trust KEY.pub]...
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-# The ferretwatch binary: $FERRETWATCH, else a debug build of this checkout.
-if [ -z "${FERRETWATCH:-}" ]; then
-  cargo build -q --manifest-path "$root/Cargo.toml" -p ferretwatch-cli >&2
-  FERRETWATCH="$root/target/debug/ferretwatch"
-fi
-fw() { "$FERRETWATCH" "$@"; }
-die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+# shellcheck source=lib/runbook.sh
+source "$(dirname "$0")/lib/runbook.sh"
 [ $# -ge 1 ] || die "usage: validate-rule-pack.sh PACK [--trust KEY.pub]..."
 pack=$1; shift
 trust=("$@")

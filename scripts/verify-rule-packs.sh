@@ -4,14 +4,8 @@
 #   scripts/verify-rule-packs.sh [--cdn DIR] [--trust KEY.pub]... [PACK...]
 # Exit 0 only if everything verifies.
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-# The ferretwatch binary: $FERRETWATCH, else a debug build of this checkout.
-if [ -z "${FERRETWATCH:-}" ]; then
-  cargo build -q --manifest-path "$root/Cargo.toml" -p ferretwatch-cli >&2
-  FERRETWATCH="$root/target/debug/ferretwatch"
-fi
-fw() { "$FERRETWATCH" "$@"; }
-die() { echo "$(basename "$0"): $*" >&2; exit 2; }
+# shellcheck source=lib/runbook.sh
+source "$(dirname "$0")/lib/runbook.sh"
 cdn=${FERRETWATCH_CDN:-dist/cdn}; trust=(); packs=()
 while [ $# -gt 0 ]; do
   case "$1" in

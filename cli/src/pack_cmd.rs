@@ -334,33 +334,11 @@ pub fn read_built_pack(dir: &Path, cdn: bool, max_pack_bytes: u64) -> Result<Pac
         }
     }
     if !cdn {
-        for (rel, _) in walk(dir)? {
+        for (rel, _) in crate::util::walk(dir)? {
             files.entry(rel).or_default();
         }
     }
     Ok(files)
-}
-
-/// Relative paths (with `/`) and full paths of every file under `dir`.
-fn walk(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).with_context(|| format!("cannot read directory {}", d.display()))? {
-            let entry = entry?;
-            let path = entry.path();
-            let ft = entry.file_type()?;
-            if ft.is_dir() {
-                stack.push(path);
-            } else if ft.is_file() {
-                let rel = path.strip_prefix(dir).unwrap_or(&path);
-                let key = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                out.push((key, path));
-            }
-        }
-    }
-    out.sort();
-    Ok(out)
 }
 
 /// Writes `files` into a fresh directory next to `out`, then renames it into place, so `out`

@@ -15,13 +15,12 @@ pub fn default_pack_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join("packs").join("default")
 }
 
-/// Reads every file under `dir` into a [`PackFiles`] map keyed by relative path with `/`.
-pub fn read_pack_dir(dir: &Path) -> Result<PackFiles> {
-    let mut files = PackFiles::new();
+/// Relative paths (with `/`) and full paths of every file under `dir`, sorted.
+pub fn walk(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
+    let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).with_context(|| format!("cannot read pack directory {}", d.display()))?;
-        for entry in entries {
+        for entry in std::fs::read_dir(&d).with_context(|| format!("cannot read directory {}", d.display()))? {
             let entry = entry?;
             let path = entry.path();
             let ft = entry.file_type()?;
@@ -30,13 +29,24 @@ pub fn read_pack_dir(dir: &Path) -> Result<PackFiles> {
             } else if ft.is_file() {
                 let rel = path.strip_prefix(dir).unwrap_or(&path);
                 let key = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                if key.ends_with(".md") {
-                    continue;
-                }
-                let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
-                files.insert(key, bytes);
+                out.push((key, path));
             }
         }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// Reads every file under `dir` into a [`PackFiles`] map keyed by relative path with `/`
+/// (documentation, `*.md`, is left out).
+pub fn read_pack_dir(dir: &Path) -> Result<PackFiles> {
+    let mut files = PackFiles::new();
+    for (key, path) in walk(dir).with_context(|| format!("cannot read pack directory {}", dir.display()))? {
+        if key.ends_with(".md") {
+            continue;
+        }
+        let bytes = std::fs::read(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        files.insert(key, bytes);
     }
     if files.is_empty() {
         bail!("{} holds no pack files", dir.display());
