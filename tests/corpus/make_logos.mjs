@@ -1,0 +1,206 @@
+// Stand-in brand logos for the brand_asset_mismatch signal (logo/favicon pHash vs the brands'
+// logo hashes in packs/default/brands.json).
+//
+// There is no network here, so real logos cannot be fetched; and real logos are trademarks that
+// do not belong in a test corpus anyway. This script draws simple, made-up geometric marks, one
+// per brand below, and:
+//   1. writes each as a PNG to tests/corpus/logos/<slug>.png (and a 32x32 favicon variant
+//      <slug>-32.png) so a person can look at them;
+//   2. computes their pHashes with the extension's own implementation
+//      (extension/content/phash.js, bit-identical to core/src/phash.rs; the corpus test checks
+//      the native side finds the same hash in the pages);
+//   3. puts the hashes into the brands' `phashes` in packs/default/brands.json (only those
+//      brands' lines are touched);
+//   4. rewrites, in tests/corpus/pages/*.html, the `src`/`href` of every element carrying
+//      `data-standin-logo="<slug>"` (or `"<slug>-32"` for the favicon) to the PNG as a
+//      base64 `data:` URL, so the native extractor and the content script hash the same bytes
+//      without any request.
+//
+// Deterministic: running it again rewrites the same bytes. `--check` changes nothing and exits 1
+// when a file is out of date. When real logo hashes replace the stand-ins (BRANDS.md says how),
+// drop the brand from STANDINS and the corpus pages that use it.
+//
+//   node tests/corpus/make_logos.mjs [--check]
+
+import { deflateSync } from 'node:zlib';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gray32FromRGBA, hamming, phash32x32 } from '../../extension/content/phash.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = join(HERE, '..', '..');
+const BRANDS = join(ROOT, 'packs', 'default', 'brands.json');
+const PAGES = join(HERE, 'pages');
+const LOGOS = join(HERE, 'logos');
+const CHECK = process.argv.includes('--check');
+
+const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
+const inRect = (x, y, x0, y0, x1, y1) => x >= x0 && x < x1 && y >= y0 && y < y1;
+const inCircle = (x, y, cx, cy, r) => (x - cx) ** 2 + (y - cy) ** 2 <= r * r;
+
+/**
+ * Made-up marks, drawn on a unit square (u, v in [0, 1)) so the favicon variant is the same
+ * design at another size. `brand` is the `name` in brands.json.
+ */
+const STANDINS = [
+  {
+    slug: 'paypal',
+    brand: 'PayPal',
+    width: 128,
+    height: 128,
+    // A dark-blue upright bar with a lighter-blue disc overlapping its top right.
+    paint(u, v) {
+      if (inCircle(u, v, 0.58, 0.36, 0.24)) return rgb('#1e8fd6');
+      if (inRect(u, v, 0.22, 0.12, 0.42, 0.9)) return rgb('#0b2f6b');
+      return rgb('#ffffff');
+    },
+  },
+  {
+    slug: 'microsoft',
+    brand: 'Microsoft',
+    width: 128,
+    height: 128,
+    // Four tiles of different shades with a white cross between them.
+    paint(u, v) {
+      const gap = (t) => t > 0.47 && t < 0.53;
+      if (gap(u) || gap(v) || u < 0.08 || u > 0.92 || v < 0.08 || v > 0.92) return rgb('#ffffff');
+      if (u < 0.5 && v < 0.5) return rgb('#e0481f');
+      if (v < 0.5) return rgb('#7eb900');
+      if (u < 0.5) return rgb('#00a2ed');
+      return rgb('#ffb900');
+    },
+  },
+  {
+    slug: 'dhl',
+    brand: 'DHL',
+    width: 192,
+    height: 64,
+    // A yellow band crossed by three slanted red stripes on the left.
+    paint(u, v) {
+      if (v < 0.15 || v > 0.85) return rgb('#ffffff');
+      const s = u + 0.35 * v;
+      for (const a of [0.12, 0.27, 0.42]) if (s > a && s < a + 0.08) return rgb('#d40511');
+      return rgb('#ffcc00');
+    },
+  },
+];
+
+/** RGBA pixels of a mark at a size (opaque: no alpha, so every decoder agrees on the pixels). */
+function draw(mark, width, height) {
+  const rgba = new Uint8Array(width * height * 4);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const [r, g, b] = mark.paint((x + 0.5) / width, (y + 0.5) / height);
+      rgba.set([r, g, b, 255], (y * width + x) * 4);
+    }
+  }
+  return rgba;
+}
+
+const CRC_TABLE = Array.from({ length: 256 }, (_, n) => {
+  let c = n;
+  for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+  return c >>> 0;
+});
+function crc32(buf) {
+  let c = 0xffffffff;
+  for (const b of buf) c = CRC_TABLE[(c ^ b) & 0xff] ^ (c >>> 8);
+  return (c ^ 0xffffffff) >>> 0;
+}
+
+/** An 8-bit RGB PNG (colour type 2, no gamma/colour chunks, so browsers apply no conversion). */
+function png(rgba, width, height) {
+  const raw = Buffer.alloc(height * (1 + width * 3));
+  for (let y = 0; y < height; y++) {
+    raw[y * (1 + width * 3)] = 0; // filter: none
+    for (let x = 0; x < width; x++) {
+      const i = (y * width + x) * 4;
+      raw.set(rgba.subarray(i, i + 3), y * (1 + width * 3) + 1 + x * 3);
+    }
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(crc32(td));
+    return Buffer.concat([len, td, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', deflateSync(raw, { level: 9 })),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
+}
+
+const stale = [];
+function put(path, content) {
+  let old = null;
+  try {
+    old = readFileSync(path);
+  } catch {
+    // missing: written below
+  }
+  if (old && Buffer.compare(old, Buffer.from(content)) === 0) return;
+  stale.push(path.slice(ROOT.length + 1));
+  if (!CHECK) writeFileSync(path, content);
+}
+
+// 1–2: images and hashes.
+mkdirSync(LOGOS, { recursive: true });
+const images = new Map(); // slug or slug-32 → {png, hash}
+for (const m of STANDINS) {
+  for (const [key, w, h] of [[m.slug, m.width, m.height], [`${m.slug}-32`, 32, 32]]) {
+    const pixels = draw(m, w, h);
+    const bytes = png(pixels, w, h);
+    images.set(key, { png: bytes, hash: phash32x32(gray32FromRGBA(pixels, w, h)), brand: m.brand });
+    put(join(LOGOS, `${key}.png`), bytes);
+  }
+}
+// The marks must not be confused with one another.
+const keys = [...images.keys()];
+for (const a of keys) {
+  for (const b of keys) {
+    if (a < b && images.get(a).brand !== images.get(b).brand && hamming(images.get(a).hash, images.get(b).hash) <= 16) {
+      throw new Error(`stand-ins ${a} and ${b} are too alike (${hamming(images.get(a).hash, images.get(b).hash)} bits)`);
+    }
+  }
+}
+
+// 3: brands.json, one brand per line; only the stand-in brands' `phashes` change.
+const lines = readFileSync(BRANDS, 'utf8').split('\n');
+for (const m of STANDINS) {
+  const i = lines.findIndex((l) => l.startsWith(`{"name": ${JSON.stringify(m.brand)},`));
+  if (i < 0) throw new Error(`brand ${m.brand} not in brands.json`);
+  const hashes = [images.get(m.slug).hash];
+  const next = lines[i].replace(/"phashes": \[[^\]]*\]/, `"phashes": ${JSON.stringify(hashes).replaceAll(',', ', ')}`);
+  if (next === lines[i] && !lines[i].includes(`"phashes": ${JSON.stringify(hashes)}`)) throw new Error(`no phashes field for ${m.brand}`);
+  lines[i] = next;
+}
+put(BRANDS, lines.join('\n'));
+
+// 4: the pages' data: URLs.
+const TAG = /<(img|link)\b[^>]*\bdata-standin-logo="([a-z0-9-]+)"[^>]*>/g;
+for (const f of readdirSync(PAGES).filter((n) => n.endsWith('.html'))) {
+  const path = join(PAGES, f);
+  const html = readFileSync(path, 'utf8');
+  const out = html.replace(TAG, (tag, name, slug) => {
+    const img = images.get(slug);
+    if (!img) throw new Error(`${f}: unknown stand-in logo ${slug}`);
+    const attr = name === 'img' ? 'src' : 'href';
+    const url = `data:image/png;base64,${img.png.toString('base64')}`;
+    if (!new RegExp(`\\b${attr}="[^"]*"`).test(tag)) throw new Error(`${f}: <${name} data-standin-logo="${slug}"> has no ${attr}`);
+    return tag.replace(new RegExp(`\\b${attr}="[^"]*"`), `${attr}="${url}"`);
+  });
+  put(path, out);
+}
+
+for (const [k, v] of images) console.log(`${k.padEnd(14)} ${v.hash}  (${v.brand})`);
+if (stale.length) console.log(`${CHECK ? 'out of date' : 'written'}: ${stale.join(', ')}`);
+if (CHECK && stale.length) process.exit(1);
