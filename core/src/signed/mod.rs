@@ -289,6 +289,16 @@ pub enum SignedError {
     /// The artifacts verified but do not load into an engine.
     #[error("the pack's artifacts do not load: {0}")]
     Artifacts(String),
+    /// A delta artifact (`reputation/*.fwdelta`) does not apply to the held list: no such list,
+    /// another base than the one it was made against, inconsistent changes, or a result whose
+    /// SHA-256 differs from the one it promises.
+    #[error("delta `{path}` does not apply: {message}")]
+    Delta {
+        /// The delta artifact.
+        path: String,
+        /// Why.
+        message: String,
+    },
     /// A field is out of range (threshold 0, level 5, ttl too long, ...).
     #[error("{what}: {message}")]
     Invalid {
@@ -329,6 +339,7 @@ impl SignedError {
             SignedError::Replay { .. } => "replay",
             SignedError::VersionMismatch { .. } => "version_mismatch",
             SignedError::Artifacts(_) => "artifacts",
+            SignedError::Delta { .. } => "delta",
             SignedError::Invalid { .. } => "invalid",
         }
     }
