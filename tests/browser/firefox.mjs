@@ -1,12 +1,23 @@
 // Headless Firefox ESR with the built extension (dist/ferretwatch-firefox.zip) through
 // geckodriver and selenium-webdriver, per the BROWSER-TESTING facts: background services
 // pointed at nothing, every request through the local proxy, the moz-extension host pinned.
-import { Builder } from 'selenium-webdriver';
+//
+// Enterprise policy: Firefox reads policies.json from the `distribution` folder next to its
+// executable (Debian: /usr/lib/firefox-esr/distribution -> /usr/share/firefox-esr/distribution,
+// root-owned and shared by every Firefox on the machine). `launchFirefox({policies})` therefore
+// starts a private copy of the installation instead: a temporary folder holding a copy of the
+// small launcher binary, symlinks to everything else (libxul, omni.ja, ...) and its own
+// distribution/policies.json. Firefox takes its application folder from the executable's real
+// path, so that copy reads that file: no root needed, nothing system-wide changed. (The pref
+// `browser.policies.alternatePath` is honoured only by Nightly builds or in Mozilla's own test
+// automation, not by ESR under WebDriver.) A system-wide /etc/firefox/policies/policies.json,
+// if the machine has one, would win over both.
+import { Builder, By } from 'selenium-webdriver';
 import firefox from 'selenium-webdriver/firefox.js';
 import { execFileSync } from 'node:child_process';
-import { join } from 'node:path';
-import { homedir } from 'node:os';
-import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { homedir, tmpdir } from 'node:os';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { ROOT } from './server.mjs';
 
 export const GECKO_ID = 'ferretwatch@ferretwatch.example';
@@ -71,14 +82,101 @@ function quietPrefs(proxyPort) {
   };
 }
 
-/** Starts Firefox with the extension installed. Returns {driver, close}. */
-export async function launchFirefox({ proxyPort, locale = 'en-US' }) {
-  const options = new firefox.Options().setBinary(process.env.FIREFOX ?? '/usr/bin/firefox-esr').addArguments('-headless');
+/**
+ * A private copy of the Firefox installation whose distribution/policies.json holds `policies`
+ * (the `policies` object of a policies.json). Returns the path of its executable and a cleanup.
+ */
+function installationWithPolicies(binary, policies) {
+  const real = realpathSync(binary);
+  const src = dirname(real);
+  const dir = mkdtempSync(join(tmpdir(), 'fw-firefox-install-'));
+  for (const name of readdirSync(src)) {
+    if (name === 'distribution') continue;
+    // The launcher is copied (its real path decides the application folder); the rest linked.
+    if (join(src, name) === real) copyFileSync(real, join(dir, name));
+    else symlinkSync(join(src, name), join(dir, name));
+  }
+  mkdirSync(join(dir, 'distribution'));
+  writeFileSync(join(dir, 'distribution', 'policies.json'), JSON.stringify({ policies }, null, 2));
+  return { binary: join(dir, real.slice(src.length + 1)), cleanup: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/**
+ * Starts Firefox with the extension installed. `policies`: an enterprise policies object (e.g.
+ * `{"3rdparty": {"Extensions": {[GECKO_ID]: {...}}}}`) given to this Firefox only.
+ * `prefs`: extra preferences. Returns {driver, close}.
+ */
+export async function launchFirefox({ proxyPort, locale = 'en-US', policies = null, prefs = {} }) {
+  let binary = process.env.FIREFOX ?? '/usr/bin/firefox-esr';
+  let cleanup = () => {};
+  if (policies) ({ binary, cleanup } = installationWithPolicies(binary, policies));
+  const options = new firefox.Options().setBinary(binary).addArguments('-headless');
   options.setAcceptInsecureCerts(true);
-  for (const [k, v] of Object.entries({ ...quietPrefs(proxyPort), 'intl.locale.requested': locale })) options.setPreference(k, v);
+  // Scam pages open alert()/confirm() loops; a person would close them, so do the tests.
+  options.setAlertBehavior('dismiss');
+  for (const [k, v] of Object.entries({ ...quietPrefs(proxyPort), 'intl.locale.requested': locale, ...prefs })) options.setPreference(k, v);
   options.windowSize({ width: 1100, height: 800 });
   const service = new firefox.ServiceBuilder(geckodriverPath()).addArguments('--allow-system-access');
-  const driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
-  await driver.installAddon(join(ROOT, 'dist', 'ferretwatch-firefox.zip'), true);
-  return { driver, close: () => driver.quit() };
+  let driver;
+  try {
+    driver = await new Builder().forBrowser('firefox').setFirefoxOptions(options).setFirefoxService(service).build();
+    await driver.installAddon(join(ROOT, 'dist', 'ferretwatch-firefox.zip'), true);
+  } catch (e) {
+    await driver?.quit().catch(() => {});
+    cleanup();
+    throw e;
+  }
+  return {
+    driver,
+    async close() {
+      try {
+        await driver.quit();
+      } finally {
+        cleanup();
+      }
+    },
+  };
+}
+
+/** Sets a preference of the running Firefox (chrome context; geckodriver --allow-system-access). */
+export async function setPref(driver, name, value) {
+  await driver.setContext(firefox.Context.CHROME);
+  try {
+    await driver.executeScript(
+      `const [n, v] = arguments;
+       if (typeof v === 'boolean') Services.prefs.setBoolPref(n, v);
+       else if (typeof v === 'number') Services.prefs.setIntPref(n, v);
+       else Services.prefs.setStringPref(n, v);`,
+      name,
+      value,
+    );
+  } finally {
+    await driver.setContext(firefox.Context.CONTENT);
+  }
+}
+
+/**
+ * What the FerretWatch overlay shows, read through WebDriver's Get Element Shadow Root (Firefox
+ * returns closed shadow roots to WebDriver, never to the page): `null` without an overlay, else
+ * {closedToPage, role, text (the visible text, as rendered), headline, buttons: [{action, text,
+ * element}], root}. `headline` is the warning's <h1> or the notice's second line.
+ */
+export async function overlayContent(driver) {
+  const hosts = await driver.findElements(By.css('ferretwatch-alert'));
+  if (!hosts.length) return null;
+  const closedToPage = await driver.executeScript('return document.querySelector("ferretwatch-alert").shadowRoot === null');
+  const root = await hosts[0].getShadowRoot();
+  const boxes = await root.findElements(By.css('.card, .notice'));
+  if (!boxes.length) return null;
+  const box = boxes[0];
+  const role = await box.getAttribute('role');
+  const text = await box.getText();
+  const lines = await root.findElements(By.css(role === 'status' ? '.notice > p' : 'h1, .advice'));
+  const shown = [];
+  for (const l of lines) shown.push(await l.getText());
+  const buttons = [];
+  for (const b of await root.findElements(By.css('button'))) {
+    if (await b.isDisplayed()) buttons.push({ action: await b.getAttribute('data-action'), text: await b.getText(), element: b });
+  }
+  return { closedToPage, role, text, lines: shown, buttons, root };
 }
