@@ -5,6 +5,7 @@
 // Messages (from content scripts and extension pages; see handlers below):
 //   scan {features, timing}      → {verdict} and the badge of the sender's tab
 //   popupState {tabId}           → everything the popup shows
+//   updateNow {}, updateStatus {} → rule updates now / their state (extension pages; updates.js)
 //   trust {tabId, domain, trusted}, leave {}, openReport {tabId}, reportDraft {tabId},
 //   sendReport {tabId, reason, note}, settingsChanged {}, health {}
 
@@ -15,6 +16,7 @@ import { lookup, record } from '../lib/firstseen.js';
 import { summarize, percentile } from '../lib/health.js';
 import { BADGE, describe } from '../lib/words.js';
 import { buildReport, ReportQueue } from './reports.js';
+import { Updater } from './updates.js';
 // The wasm-bindgen glue, statically imported: a service worker may not use import(), which
 // EngineHost uses to get a fresh module instance after a crash. Three copies (distinct module
 // records thanks to the query string) are handed to the host one at a time instead.
@@ -48,13 +50,24 @@ async function fetchBytes(path) {
   return new Uint8Array(await r.arrayBuffer());
 }
 
-/** The bundled default pack, shipped inside the extension (packs/default/files.json lists it). */
-async function loadBundledPack() {
-  const index = JSON.parse(new TextDecoder().decode(await fetchBytes('packs/default/files.json')));
-  const files = {};
-  await Promise.all(index.files.map(async (name) => (files[name] = await fetchBytes(`packs/default/${name}`))));
-  return { files, created: index.created, source: 'bundled' };
+/**
+ * The pack the engine starts with: the last known good update (IndexedDB), else the signed
+ * bundled pack (packs/default/). Both are re-verified in wasm once the engine runs (updates.js).
+ */
+function loadBundledPack() {
+  return updater.startupPack();
 }
+
+/** Rule updates: CDN pulls, trust checks in wasm, stage then swap, last known good (updates.js). */
+const updater = new Updater({
+  fetchBytes,
+  host: () => engine(),
+  settings: () => state.settings,
+  level: () => state.level.level,
+  onPack: (pack) => {
+    state.pack = pack;
+  },
+});
 
 /** Fresh glue instances for EngineHost (see the imports above). */
 async function loadGlue(generation) {
@@ -74,6 +87,7 @@ async function loadEngine() {
   state.loadTimings = { fetchMs: tFetched - t0, compileMs: tCompiled - tFetched, engineMs: performance.now() - tCompiled };
   state.pack = { version, created: pack.created, source: pack.source };
   state.host = host;
+  updater.engineReady().catch(() => {});
   await applySettings();
   state.coldStartMs = performance.now() - t0;
   return host;
@@ -144,7 +158,7 @@ async function applySettings() {
   // Level sources, strongest first: enterprise policy, signed control document, self-protection.
   if (settings.degradationLevel && locked.has('degradationLevel')) {
     state.level = { level: settings.degradationLevel, source: 'policy' };
-  } else if (control && Number.isInteger(control.level)) {
+  } else if (control && Number.isInteger(control.level) && !(control.expires * 1000 <= Date.now())) {
     state.level = { level: control.level, source: 'control' };
   } else {
     const sp = await selfProtectLevel();
@@ -238,11 +252,13 @@ b.onAlarm((alarm) => {
 async function popupState(tabId) {
   const tab = tabId === undefined ? undefined : await b.session.get(`tab:${tabId}`);
   const telemetry = await guarded((h) => h.telemetry());
+  const updates = await updater.status();
   const created = state.pack.created ? Date.parse(state.pack.created) : NaN;
   const ageDays = Number.isFinite(created) ? Math.max(0, (Date.now() - created) / 86400_000) : null;
   return {
     tab: tab ?? null,
-    pack: { ...state.pack, ageDays, stale: ageDays !== null && ageDays > 7 },
+    pack: { ...state.pack, ageDays, stale: (ageDays !== null && ageDays > 7) || updates.stale },
+    updates,
     level: state.level,
     health: {
       ...summarize(telemetry),
@@ -353,6 +369,17 @@ const handlers = {
       page_loads: counters.pages_scanned + Object.values(counters.failures).reduce((a, n) => a + n, 0),
       engine: counters,
     };
+  },
+  /** Checks for rule updates now instead of at the next alarm (extension pages only: tests, diagnostics). */
+  async updateNow(msg, sender) {
+    if (!sender.url?.startsWith(b.getURL(''))) throw new Error('only from extension pages');
+    return updater.check();
+  },
+  /** Where rule updates stand (extension pages only). */
+  async updateStatus(msg, sender) {
+    if (!sender.url?.startsWith(b.getURL(''))) throw new Error('only from extension pages');
+    await engine();
+    return { ...(await updater.status()), pack: state.pack, level: state.level };
   },
   /** Crash-recovery check, from extension pages only (tests). */
   async debugCrash(msg, sender) {

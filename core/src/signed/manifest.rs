@@ -354,8 +354,13 @@ pub fn verify_pack_owned(mut files: PackFiles, trust: &Trust, policy: &Policy) -
     Ok(VerifiedPack { manifest, signers, keys_version, files })
 }
 
-/// Key list and manifest checks of [`verify_pack`].
-fn verify_header(
+/// Key list and manifest checks of [`verify_pack`] (everything but the artifacts): lets a client
+/// verify `manifest.json` (and `keys.json`) before it downloads any artifact. Returns the body,
+/// the signers and the key-list version.
+///
+/// # Errors
+/// Any [`SignedError`] about the key list or the manifest.
+pub fn verify_header(
     files: &PackFiles,
     trust: &Trust,
     policy: &Policy,

@@ -22,6 +22,7 @@ use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "bench-api")]
 mod bench;
+mod store;
 
 #[wasm_bindgen]
 extern "C" {
