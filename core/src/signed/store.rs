@@ -75,7 +75,9 @@ pub fn delta_target(path: &str) -> Option<String> {
 }
 
 /// Replaces every delta artifact of `files` by the list it produces from the same-named list
-/// of `base` (the pack the client holds). A pack must not carry both a delta and the full list.
+/// of `base` (the pack the client holds). When that held list already hashes to the delta's
+/// promised result, it is the result (re-checking a cached pack). A pack must not carry both a
+/// delta and the full list.
 ///
 /// # Errors
 /// [`SignedError::Delta`] naming the delta: no base list, a base other than the one the delta
@@ -93,9 +95,15 @@ pub fn apply_deltas(files: &mut PackFiles, base: Option<&PackFiles>) -> Result<(
             .map_err(|e| SignedError::Malformed { what: path.clone(), message: e.to_string() })?;
         let base_bytes =
             base.and_then(|b| b.get(&target)).ok_or_else(|| fail(format!("no held {target} to apply it to")))?;
-        let result = delta.apply(base_bytes).map_err(|e| fail(e.to_string()))?;
+        // A held list that already is the promised result (a cached pack re-checked after a
+        // restart keeps the resolved list, not the base) is taken as it is.
+        let result = if crate::reputation::sha256(base_bytes) == delta.result_sha256 {
+            base_bytes.clone()
+        } else {
+            delta.apply(base_bytes).map_err(|e| fail(e.to_string()))?.to_bytes()
+        };
         files.remove(&path);
-        files.insert(target, result.to_bytes());
+        files.insert(target, result);
     }
     Ok(())
 }
@@ -501,6 +509,24 @@ mod tests {
         );
         s.offer(&pack, NOW).expect("second delta applies to the first one's result");
         assert!(listed(&s, "bad1025.example") && !listed(&s, "bad15.example"));
+    }
+
+    #[test]
+    fn a_cached_pack_with_a_delta_rechecks_against_its_resolved_list() {
+        let (v1, v2) = (list(0..100), list(5..105));
+        let raw = seal(
+            source("2026.2.1.2", &[("reputation/feed.fwdelta", Delta::between(&v1, &v2).to_bytes())]),
+            "2026.2.1.2",
+        );
+        // After a restart the cache holds the resolved list (v2), not the base (v1).
+        let cached: PackFiles = [("reputation/feed.fwrep".to_string(), v2.to_bytes())].into();
+        let late = Policy { now: NOW + 365 * DAY, extension_version: "0.1.0".into(), ..Policy::default() };
+        let r = resolved(verify_as_issued(&raw, &trust(), &late).unwrap(), Some(&cached)).expect("re-checks");
+        assert_eq!(r.files["reputation/feed.fwrep"], v2.to_bytes());
+        // A cached list that is neither the base nor the promised result is refused.
+        let wrong: PackFiles = [("reputation/feed.fwrep".to_string(), list(0..3).to_bytes())].into();
+        let err = resolved(verify_as_issued(&raw, &trust(), &late).unwrap(), Some(&wrong)).unwrap_err();
+        assert_eq!(err.kind(), "delta");
     }
 
     #[test]
