@@ -7,7 +7,8 @@
 //   popupState {tabId}           → everything the popup shows
 //   updateNow {}, updateStatus {} → rule updates now / their state (extension pages; updates.js)
 //   trust {tabId, domain, trusted}, leave {}, openReport {tabId}, reportDraft {tabId},
-//   sendReport {tabId, reason, note}, settingsChanged {}, health {}
+//   sendReport {tabId, reason, note}, settingsChanged {}, health {},
+//   uploadTelemetry {} (extension pages: the opted-in upload now; tests)
 
 import * as b from '../lib/browser.js';
 import { EngineHost } from '../engine/host.js';
@@ -17,6 +18,7 @@ import { summarize, percentile } from '../lib/health.js';
 import { BADGE, describe } from '../lib/words.js';
 import { buildReport, ReportQueue } from './reports.js';
 import { Updater } from './updates.js';
+import { TelemetryUploader } from './telemetry_upload.js';
 // The wasm-bindgen glue, statically imported: a service worker may not use import(), which
 // EngineHost uses to get a fresh module instance after a crash. Three copies (distinct module
 // records thanks to the query string) are handed to the host one at a time instead.
@@ -168,6 +170,7 @@ async function applySettings() {
     state.host.setSettings(engineSettings(settings));
     state.host.setDegradationLevel(state.level.level);
   }
+  await telemetry.consent(settings.telemetryOptIn);
 }
 
 b.onStorageChanged((changes, area) => {
@@ -221,6 +224,7 @@ async function scan(features, tabId) {
     throw e;
   }
   if (verdict.partial) await noteSelfProtect('partials');
+  telemetry.soon();
   if (!known) await rememberDomain(verdict.registrable_domain, now);
   if (state.firstVerdictMs === null) state.firstVerdictMs = performance.now() - startedAt;
   if (tabId !== undefined) {
@@ -242,9 +246,45 @@ const reports = new ReportQueue({
   serialized,
   endpoint: () => state.settings?.reportEndpoint,
   fetch: (...a) => fetch(...a),
+  onAttempt: (o) => telemetry.noteReport(o).catch(() => {}),
 });
+
+/** Sends due reports, then arms the 'reports' alarm for the next one still waiting. */
+async function flushReports() {
+  if (!state.settings) await applySettings();
+  const r = await reports.flush();
+  if (r.pending && r.nextAt !== null) b.createAlarm('reports', { when: Math.max(r.nextAt, Date.now() + 1000) });
+  return r;
+}
+
+// --- opted-in telemetry upload (telemetry_upload.js) ---------------------------------------------
+
+const telemetry = new TelemetryUploader({
+  storage: b.local,
+  serialized,
+  settings: () => state.settings,
+  counters: async () => (state.host ? state.host.telemetry() : null),
+  meta: () => ({ extension_version: b.extensionVersion(), pack_version: String(state.pack?.version ?? ''), browser: b.isFirefox ? 'firefox' : 'chrome' }),
+  fetch: (...a) => fetch(...a),
+});
+
+/** Arms the 'telemetry' alarm at the stored next upload time (when opted in). */
+async function scheduleTelemetry() {
+  if (!state.settings) await applySettings();
+  const at = await telemetry.schedule();
+  if (at !== null) b.createAlarm('telemetry', { when: Math.max(at, Date.now() + 1000) });
+}
+
+async function uploadTelemetry(opts) {
+  if (!state.settings) await applySettings();
+  const r = await telemetry.upload(opts);
+  if (r.nextAt !== null) b.createAlarm('telemetry', { when: Math.max(r.nextAt, Date.now() + 1000) });
+  return r;
+}
+
 b.onAlarm((alarm) => {
-  if (alarm.name === 'reports') reports.flush().catch(() => {});
+  if (alarm.name === 'reports') flushReports().catch(() => {});
+  if (alarm.name === 'telemetry') uploadTelemetry().catch(() => {});
 });
 
 // --- messages ----------------------------------------------------------------------------------
@@ -318,13 +358,15 @@ const handlers = {
     await engine();
     const payload = buildReport(tab.verdict, { reason: msg.reason, note: msg.note, version: b.extensionVersion() });
     const id = await reports.enqueue(payload);
-    b.createAlarm('reports', { periodInMinutes: 1 });
-    const result = await reports.flush();
+    telemetry.noteReport({ queued: true }).catch(() => {});
+    const result = await flushReports();
     return { id, ...result };
   },
   async settingsChanged() {
     await engine();
     await applySettings();
+    if (state.settings.telemetryOptIn) await scheduleTelemetry();
+    else await telemetry.forget();
     return { settings: state.settings, locked: [...state.locked] };
   },
   async resetAll(msg) {
@@ -348,7 +390,13 @@ const handlers = {
   async flushReports(msg, sender) {
     if (!sender.url?.startsWith(b.getURL(''))) throw new Error('only from extension pages');
     await engine();
-    return { ...(await reports.flush()), queue: await reports.pending() };
+    return { ...(await flushReports()), queue: await reports.pending() };
+  },
+  /** Uploads the opted-in telemetry now (extension pages only: tests); nothing when opted out. */
+  async uploadTelemetry(msg, sender) {
+    if (!sender.url?.startsWith(b.getURL(''))) throw new Error('only from extension pages');
+    await engine();
+    return { ...(await uploadTelemetry({ force: true })), state: await telemetry.state() };
   },
   /**
    * This worker life's aggregate telemetry as a schema-v1 batch (docs/telemetry.md): counts and
@@ -364,7 +412,7 @@ const handlers = {
       period_end: now,
       extension_version: b.extensionVersion(),
       pack_version: String(state.pack?.version ?? ''),
-      browser: typeof browser !== 'undefined' ? 'firefox' : 'chrome',
+      browser: b.isFirefox ? 'firefox' : 'chrome',
       sessions: 1,
       page_loads: counters.pages_scanned + Object.values(counters.failures).reduce((a, n) => a + n, 0),
       engine: counters,
@@ -405,4 +453,17 @@ b.onTabRemoved((tabId) => {
 
 // Start loading the engine now, so the first page's verdict does not wait for it.
 engine().catch(() => {});
-reports.flush().catch(() => {});
+
+// A new browser session (session storage starts empty): reports that failed for want of a
+// network or server are due again at once, and opted-in telemetry counts a session. Then the
+// queue is flushed and the telemetry alarm re-armed.
+(async () => {
+  await applySettings();
+  if (!(await b.session.get('browserSession'))) {
+    await b.session.set('browserSession', Date.now());
+    await reports.resume();
+    await telemetry.noteSession();
+  }
+  await scheduleTelemetry();
+  await flushReports();
+})().catch(() => {});

@@ -53,6 +53,9 @@ export function retryAfterMs(header, now = Date.now()) {
   return Number.isFinite(t) ? Math.max(0, t - now) : null;
 }
 
+/** Longest a report request may take before it counts as failed (then retried). */
+export const REPORT_TIMEOUT_MS = 30_000;
+
 export class ReportQueue {
   /**
    * @param {object} deps
@@ -61,10 +64,12 @@ export class ReportQueue {
    * @param {() => string} deps.endpoint  the report endpoint in force
    * @param {typeof fetch} deps.fetch
    * @param {() => number} [deps.now]
+   * @param {(outcome: {ok: boolean, ms: number}) => void} [deps.onAttempt]  each attempt's outcome (telemetry)
    */
-  constructor({ storage, serialized, endpoint, fetch, now = Date.now }) {
-    Object.assign(this, { storage, serialized, endpoint, fetchFn: fetch, now });
+  constructor({ storage, serialized, endpoint, fetch, now = Date.now, onAttempt = () => {} }) {
+    Object.assign(this, { storage, serialized, endpoint, fetchFn: fetch, now, onAttempt });
     this.flushing = null;
+    this.rerun = null;
   }
 
   async pending() {
@@ -87,18 +92,43 @@ export class ReportQueue {
     return id;
   }
 
-  /** Sends every due report once. Returns `{sent, pending, nextAt}`. */
+  /**
+   * A new browser session: reports waiting after a network error or a server error are due
+   * again now (the network or the server may be back); a server's 429 Retry-After still holds.
+   */
+  async resume() {
+    await this.#update((q) => q.map((x) => (x.lastStatus === 429 ? x : { ...x, nextAt: 0 })));
+  }
+
+  /**
+   * Sends every due report once. Returns `{sent, pending, nextAt}`. A call during a flush runs
+   * another flush after it (so a report queued meanwhile is not left for the next alarm).
+   */
   flush() {
-    this.flushing ??= this.#flush().finally(() => (this.flushing = null));
+    if (this.flushing) {
+      this.rerun ??= this.flushing.then(() => {
+        this.rerun = null;
+        return this.flush();
+      });
+      return this.rerun;
+    }
+    this.flushing = this.#flush().finally(() => (this.flushing = null));
     return this.flushing;
   }
 
   async #flush() {
     let sent = 0;
     const endpoint = this.endpoint();
+    /** After a 429 the server wants this client to wait: no other report is tried before then. */
+    let blockedUntil = 0;
     for (const item of await this.pending()) {
       if (item.nextAt > this.now() || !endpoint) continue;
+      if (blockedUntil) {
+        await this.#update((q) => q.map((x) => (x.id === item.id ? { ...x, nextAt: Math.max(x.nextAt, blockedUntil), lastStatus: 429 } : x)));
+        continue;
+      }
       let outcome;
+      const t0 = this.now();
       try {
         const r = await this.fetchFn(endpoint, {
           method: 'POST',
@@ -107,18 +137,25 @@ export class ReportQueue {
           credentials: 'omit',
           cache: 'no-store',
           redirect: 'error',
+          signal: AbortSignal.timeout(REPORT_TIMEOUT_MS),
         });
         if (r.ok) outcome = { done: true };
-        else if (r.status === 429) outcome = { wait: retryAfterMs(r.headers.get('Retry-After'), this.now()) ?? backoffMs(item.attempts + 1), error: 'HTTP 429' };
-        else outcome = { wait: backoffMs(item.attempts + 1), error: `HTTP ${r.status}` };
+        else if (r.status === 429) outcome = { wait: retryAfterMs(r.headers.get('Retry-After'), this.now()) ?? backoffMs(item.attempts + 1), status: 429, error: 'HTTP 429' };
+        else outcome = { wait: backoffMs(item.attempts + 1), status: r.status, error: `HTTP ${r.status}` };
       } catch (e) {
-        outcome = { wait: backoffMs(item.attempts + 1), error: String(e?.message ?? e) };
+        outcome = { wait: backoffMs(item.attempts + 1), status: 0, error: String(e?.message ?? e) };
       }
+      this.onAttempt({ ok: Boolean(outcome.done), ms: this.now() - t0 });
       if (outcome.done) sent += 1;
+      if (outcome.status === 429) blockedUntil = this.now() + outcome.wait;
       await this.#update((q) =>
         outcome.done
           ? q.filter((x) => x.id !== item.id)
-          : q.map((x) => (x.id === item.id ? { ...x, attempts: x.attempts + 1, nextAt: this.now() + outcome.wait, lastError: outcome.error } : x)),
+          : q.map((x) =>
+              x.id === item.id
+                ? { ...x, attempts: x.attempts + 1, nextAt: this.now() + outcome.wait, lastStatus: outcome.status, lastError: outcome.error }
+                : x,
+            ),
       );
     }
     const q = await this.pending();

@@ -1,21 +1,39 @@
-// Privacy: while browsing every corpus and demo page, the extension adds no network request
-// (everything reaching the local proxy with the extension also reaches it without); and a
-// user-initiated report goes only to the report endpoint, exactly once, through a server that
-// first fails and rate-limits (idempotency key, retries, 429 Retry-After honoured).
+// Privacy: every request the extension makes while browsing the corpus and demo pages is
+// recorded (all traffic goes through the local proxy), and the only ones allowed are
+//   - pack / bulletin / control pulls from the configured update URLs,
+//   - a report the user sends (to the report endpoint, once),
+//   - opted-in telemetry (to the collector's /v1/telemetry, aggregates only).
+// The report endpoint is the real collector (tests/browser/collector.mjs) behind a recording
+// proxy, so a report or a telemetry batch sent by mistake would be seen and stored.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServers } from './server.mjs';
+import { faultProxy, metric, startCollector } from './collector.mjs';
 import { launch, tabState, keepInPlace, EXTENSION_ID } from './chromium.mjs';
 import { allPages, redirectsByScript } from './common.mjs';
+import { DEFAULTS } from '../../extension/lib/settings.js';
 
 let servers;
+let collector;
+let recorder;
 const pages = allPages();
 
 /** Chromium's own service requests (not page, not extension), seen with or without it. */
 const BROWSER_SERVICES = /^https?:\/\/(content-autofill|optimizationguide-pa|update|clients\d?|safebrowsing)\.google(apis)?\.com(:443)?\//;
+/** Pack, bulletin and control-document pulls: GETs under a configured update URL (and the tunnel to its host). */
+const UPDATE_URLS = DEFAULTS.updateUrls;
+const isUpdatePull = (r) => {
+  const [method, url] = r.split(' ');
+  if (method === 'CONNECT') return UPDATE_URLS.some((u) => new URL(u).host === new URL(url).host.replace(/:443$/, ''));
+  return method === 'GET' && UPDATE_URLS.some((u) => url.startsWith(u));
+};
 
 async function browse({ extension }) {
   const b = await launch({ proxyUrl: servers.proxyUrl, extension });
+  if (extension) {
+    // Reports and telemetry would go to the real collector (through the recording proxy).
+    await b.sw.evaluate((url) => chrome.storage.local.set({ settings: { reportEndpoint: url } }), recorder.reportUrl);
+  }
   const start = servers.log.length;
   for (const p of pages) {
     const page = await b.ctx.newPage();
@@ -37,76 +55,101 @@ async function browse({ extension }) {
 
 before(async () => {
   servers = await startServers();
+  collector = await startCollector({ ipLimit: 'off' });
+  recorder = await faultProxy(collector.url);
+  servers.forward(recorder.url);
 });
 let withExt;
 after(async () => {
   await withExt?.b.close().catch(() => {});
   await servers?.close();
+  await recorder?.close();
+  await collector?.close();
 });
 
 describe('privacy (Chromium)', () => {
-  test('browsing the corpus, the extension makes no request of its own', async () => {
+  test('browsing the corpus, the extension makes no request of its own but update pulls', async () => {
     const without = await browse({ extension: false });
     await without.b.close();
     withExt = await browse({ extension: true });
     // Compared by destination: page subresources load or not depending on how long a tab
     // stays open (with the extension, until its verdict is read), but no destination may be
-    // contacted only when the extension is installed.
+    // contacted only when the extension is installed, except the update URLs' hosts.
     const host = (r) => new URL(r.split(' ')[1]).host.replace(/:443$/, '');
     const hostsWithout = new Set([...without.seen].map(host));
     const extra = [...withExt.seen].filter((r) => !hostsWithout.has(host(r)) && !BROWSER_SERVICES.test(r.split(' ')[1]));
     assert.ok(without.seen.size > pages.length, 'the pages themselves were requested');
-    assert.deepEqual(extra, [], 'destinations contacted only with the extension');
-    assert.ok(![...withExt.seen].some((r) => r.includes('/reports')), 'no report without the user asking');
+    assert.deepEqual(extra.filter((r) => !isUpdatePull(r)), [], 'destinations contacted only with the extension (other than update pulls)');
+    assert.deepEqual([...withExt.seen].filter((r) => r.includes(recorder.url)), [], 'nothing sent to the report endpoint');
+    assert.equal(recorder.seen.length, 0, 'the collector saw no request');
+    assert.equal((await collector.reports()).length, 0);
+    assert.equal(metric(await collector.metrics(), 'ferretwatch_collector_telemetry_batches_total') ?? 0, 0, 'no telemetry (not opted in)');
   });
 
-  test('a report is sent only when asked, to the report endpoint only, exactly once despite failures and 429', async () => {
+  test('a report is sent only when asked, to the report endpoint only, and stored once', async () => {
+    const { b } = withExt;
+    const red = pages.find((p) => p.expected === 'red');
+    const tab = await b.ctx.newPage();
+    await tab.goto(red.url, { waitUntil: 'commit' });
+    const s = await tabState(b.sw, red.url);
+    const start = servers.log.length;
+    const page = await b.ctx.newPage();
+    await page.goto(`chrome-extension://${EXTENSION_ID}/report/report.html?tab=${s.tabId}`);
+    await page.waitForSelector('body[data-ready=true]');
+    const shown = JSON.parse(await page.textContent('#payload'));
+    assert.equal(shown.url, red.url);
+    assert.equal(shown.reason, 'phishing_login');
+    assert.ok(Buffer.byteLength(await page.textContent('#payload')) < 10 * 1024);
+    assert.equal(recorder.seen.length, 0, 'nothing sent before "Send report"');
+    await page.click('#send');
+    await page.waitForFunction(() => document.getElementById('result').textContent !== '');
+    const stored = await collector.reports();
+    assert.equal(stored.length, 1, 'stored exactly once');
+    assert.equal(stored[0].url, red.url);
+    assert.deepEqual(recorder.seen.map((e) => [e.method, e.path, e.idem, e.got]), [['POST', '/v1/reports', stored[0].payload.id, 201]]);
+    // The stored payload is exactly what the page showed (but the id, filled in on sending).
+    assert.deepEqual({ ...stored[0].payload, id: undefined, timestamp: undefined }, { ...shown, id: undefined, timestamp: undefined });
+    const other = servers.log.slice(start).filter((e) => !e.url.startsWith(recorder.url) && !BROWSER_SERVICES.test(e.url) && !isUpdatePull(`${e.method} ${e.url}`));
+    assert.deepEqual(other.map((e) => e.url), [], 'nothing else contacted while reporting');
+    await page.close();
+    await tab.close();
+  });
+
+  test('telemetry leaves only when opted in, as one aggregate batch to the collector', async () => {
     const { b } = withExt;
     try {
-      const red = pages.find((p) => p.expected === 'red');
-      const tab = await b.ctx.newPage();
-      await tab.goto(red.url, { waitUntil: 'commit' });
-      const s = await tabState(b.sw, red.url);
-      await b.sw.evaluate((url) => chrome.storage.local.set({ settings: { reportEndpoint: url } }), servers.reportUrl);
-      servers.reports.script.push({ status: 503 }, { status: 429, headers: { 'Retry-After': '1' } });
-      const start = servers.log.length;
       const page = await b.ctx.newPage();
-      await page.goto(`chrome-extension://${EXTENSION_ID}/report/report.html?tab=${s.tabId}`);
+      await page.goto(`chrome-extension://${EXTENSION_ID}/options/options.html`);
       await page.waitForSelector('body[data-ready=true]');
-      const shown = JSON.parse(await page.textContent('#payload'));
-      assert.equal(shown.url, red.url);
-      assert.equal(shown.reason, 'phishing_login');
-      assert.ok(Buffer.byteLength(await page.textContent('#payload')) < 10 * 1024);
-      assert.equal(servers.reports.received.length, 0, 'nothing sent before "Send report"');
-      await page.click('#send');
-      await page.waitForFunction(() => document.getElementById('result').textContent !== '');
-      assert.equal(servers.reports.received.length, 1, 'first attempt (503)');
-      // Retries (the background's alarm would do this; here the queue is flushed by hand).
-      const flush = () => page.evaluate(() => chrome.runtime.sendMessage({ type: 'flushReports' }));
-      const deadline = Date.now() + 120_000;
-      let q;
-      while (Date.now() < deadline) {
-        await page.evaluate(async () => {
-          const { reportQueue = [] } = await chrome.storage.local.get('reportQueue');
-          await chrome.storage.local.set({ reportQueue: reportQueue.map((x) => ({ ...x, nextAt: Math.min(x.nextAt, Date.now() + 1500) })) });
-        });
-        await new Promise((r) => setTimeout(r, 1600));
-        q = await flush();
-        if (q.pending === 0) break;
+      const before = recorder.seen.length;
+      const off = await page.evaluate(() => chrome.runtime.sendMessage({ type: 'uploadTelemetry' }));
+      assert.equal(off.status, 'optedOut');
+      assert.equal(recorder.seen.length, before, 'opted out: no request');
+      // The person opts in on the options page; from then on scans are counted.
+      assert.equal(await page.isChecked('#telemetry'), false);
+      await page.check('#telemetry');
+      await page.waitForFunction(async () => (await chrome.storage.local.get('settings')).settings?.telemetryOptIn === true);
+      const alarm = await b.sw.evaluate(() => chrome.alarms.get('telemetry'));
+      assert.ok(alarm && alarm.scheduledTime > Date.now() + 50 * 60_000 && alarm.scheduledTime < Date.now() + 70 * 60_000, 'hourly upload scheduled (with jitter)');
+      for (const p of pages.filter((x) => !redirectsByScript(x)).slice(0, 3)) {
+        const t = await b.ctx.newPage();
+        await t.goto(p.url, { waitUntil: 'commit' });
+        await tabState(b.sw, p.url);
+        await t.close();
       }
-      assert.equal(q.pending, 0, 'the queue empties once the server accepts');
-      const keys = servers.reports.received.map((r) => r.idem);
-      assert.equal(servers.reports.received.length, 3, '503, 429, then 201');
-      assert.equal(new Set(keys).size, 1, 'one idempotency key across retries');
-      assert.equal(servers.reports.accepted.size, 1, 'stored exactly once');
-      const stored = [...servers.reports.accepted.values()][0];
-      assert.equal(stored.url, red.url);
-      assert.equal(stored.id, keys[0]);
-      const gap = servers.reports.received[2].t - servers.reports.received[1].t;
-      assert.ok(gap >= 1000, `Retry-After honoured (${gap} ms)`);
-      // Nothing but the report endpoint was contacted while reporting.
-      const other = servers.log.slice(start).filter((e) => !e.url.startsWith('report:') && !BROWSER_SERVICES.test(e.url));
-      assert.deepEqual(other.map((e) => e.url), []);
+      const start = servers.log.length;
+      const on = await page.evaluate(() => chrome.runtime.sendMessage({ type: 'uploadTelemetry' }));
+      assert.equal(on.status, 'sent', JSON.stringify(on));
+      const sent = recorder.seen.filter((e) => e.path === '/v1/telemetry');
+      assert.equal(sent.length, 1);
+      const batch = JSON.parse(sent[0].body);
+      assert.equal(batch.schema, 'ferretwatch.telemetry.v1');
+      assert.ok(batch.engine.pages_scanned >= 3, `scans after opting in are counted (${batch.engine.pages_scanned})`);
+      for (const p of pages) assert.ok(!sent[0].body.includes(new URL(p.url).hostname), 'no host name in the batch');
+      assert.ok(!/https?:/.test(sent[0].body), 'no URL in the batch');
+      assert.equal(metric(await collector.metrics(), 'ferretwatch_collector_telemetry_batches_total'), 1);
+      const other = servers.log.slice(start).filter((e) => !e.url.startsWith(recorder.url) && !BROWSER_SERVICES.test(e.url) && !isUpdatePull(`${e.method} ${e.url}`));
+      assert.deepEqual(other.map((e) => e.url), [], 'nothing else contacted');
     } finally {
       await b.close();
       withExt = null;

@@ -3,10 +3,11 @@
 //   tunnels (terminated here with a throw-away self-signed certificate), so pages load under
 //   their real-looking host names (https://www.xn--pypal-4ve.com/…) from tests/corpus/ and
 //   demo/; anything not in the site map gets a 404. Every request is recorded (privacy test).
-// - a report endpoint (POST /reports) that can be told to fail, rate-limit (429 + Retry-After)
-//   or accept; it records every delivery and de-duplicates by Idempotency-Key.
+// - loopback services the tests start themselves (the real collector, tests/browser/collector.mjs,
+//   and fault proxies in front of it) are reached through the same proxy: `s.forward(url)` makes
+//   the proxy pass plain-HTTP requests for that host:port on (recorded in the log like the rest).
 //
-// Usage: `const s = await startServers(); … s.proxyUrl, s.reportUrl, s.log; await s.close()`.
+// Usage: `const s = await startServers(); … s.proxyUrl, s.forward(url), s.log; await s.close()`.
 // Standalone: `node tests/browser/server.mjs` prints the addresses and serves until killed.
 
 import { execFileSync } from 'node:child_process';
@@ -55,8 +56,7 @@ export async function startServers({ pages = [...corpus(), ...demo()] } = {}) {
   };
 
   // Pages, for both the proxy's plain requests and the TLS-terminated tunnels.
-  let reportHost = null;
-  let reportHandler = null;
+  const upstreams = new Set();
   const serve = (scheme) => (req, res) => {
     let u;
     try {
@@ -65,10 +65,24 @@ export async function startServers({ pages = [...corpus(), ...demo()] } = {}) {
       res.writeHead(400).end();
       return;
     }
-    // The browsers send loopback requests through the proxy too: hand reports to their server.
-    if (u.host === reportHost) {
-      req.url = u.pathname + u.search;
-      reportHandler(req, res);
+    // The browsers send loopback requests through the proxy too: pass those for the tests'
+    // own loopback services on (the collector), recording each like any other request.
+    if (scheme === 'http' && upstreams.has(u.host)) {
+      const entry = { t: Date.now(), method: req.method, url: u.href, status: 0, ua: req.headers['user-agent'] ?? '' };
+      log.push(entry);
+      const headers = { ...req.headers };
+      delete headers['proxy-connection'];
+      const up = http.request(u, { method: req.method, headers: { ...headers, connection: 'close' }, agent: false }, (r) => {
+        entry.status = r.statusCode;
+        res.writeHead(r.statusCode, r.headers);
+        r.pipe(res);
+      });
+      up.on('error', () => {
+        entry.status = 502;
+        if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' });
+        res.end('upstream down');
+      });
+      req.pipe(up);
       return;
     }
     const file = site.get(keyOf(u) + u.search) ?? site.get(keyOf(u));
@@ -92,44 +106,27 @@ export async function startServers({ pages = [...corpus(), ...demo()] } = {}) {
   });
   proxy.on('connection', track);
 
-  // Report endpoint with a scripted behaviour: a queue of responses, then accept.
-  const reports = { received: [], accepted: new Map(), script: [] };
-  reportHandler = (req, res) => {
-    const cors = { 'Access-Control-Allow-Origin': '*', 'Access-Control-Allow-Headers': 'content-type, idempotency-key', 'Access-Control-Allow-Methods': 'POST' };
-    log.push({ t: Date.now(), method: req.method, url: `report:${req.url}`, status: 0 });
-    if (req.method === 'OPTIONS') return res.writeHead(204, cors).end();
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      const idem = req.headers['idempotency-key'];
-      reports.received.push({ idem, body, t: Date.now() });
-      const next = reports.script.shift() ?? { status: 201 };
-      if (next.status >= 200 && next.status < 300 && idem && !reports.accepted.has(idem)) reports.accepted.set(idem, JSON.parse(body));
-      res.writeHead(next.status, { ...cors, 'Content-Type': 'application/json', ...(next.headers ?? {}) }).end(JSON.stringify({ ok: next.status < 300 }));
-    });
-  };
-  const reportServer = http.createServer(reportHandler);
-  reportServer.on('connection', track);
-
   const listen = (srv) => new Promise((r) => srv.listen(0, '127.0.0.1', () => r(srv.address().port)));
   const proxyPort = await listen(proxy);
-  const reportPort = await listen(reportServer);
-  reportHost = `127.0.0.1:${reportPort}`;
   return {
     proxyPort,
     proxyUrl: `http://127.0.0.1:${proxyPort}`,
-    reportUrl: `http://127.0.0.1:${reportPort}/reports`,
-    reports,
     log,
     site,
+    /** Lets the proxy pass plain-HTTP requests for `url`'s loopback host:port on. */
+    forward(url) {
+      const u = new URL(url);
+      if (!['127.0.0.1', 'localhost', '[::1]'].includes(u.hostname) || u.protocol !== 'http:') throw new Error(`only loopback http: ${url}`);
+      upstreams.add(u.host);
+    },
     async close() {
       for (const s of sockets) s.destroy();
-      await Promise.all([proxy, reportServer].map((s) => new Promise((r) => s.close(() => r()))));
+      await new Promise((r) => proxy.close(() => r()));
     },
   };
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const s = await startServers();
-  console.log(JSON.stringify({ proxy: s.proxyUrl, reports: s.reportUrl, pages: s.site.size }));
+  console.log(JSON.stringify({ proxy: s.proxyUrl, pages: s.site.size }));
 }
