@@ -493,6 +493,7 @@ export class Updater {
       expired,
       stale,
       lastCheckAt: st.lastCheckAt ?? null,
+      lastCheck: st.lastCheck ?? null,
       lastSuccessAt: lastGood,
       nextCheckAt: st.nextCheckAt ?? null,
       failures: st.failures ?? 0,

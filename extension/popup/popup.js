@@ -44,12 +44,43 @@ async function render() {
   }
   const age = state.pack.ageDays;
   $('pack').textContent = `${state.pack.version} · ${age === null ? '' : age < 1 ? t('popupAgeToday') : t('popupAgeDays', Math.floor(age))}`;
-  $('stale').hidden = !state.pack.stale;
+  renderUpdates(state);
   $('level').textContent = `${t(`levelName${state.level.level}`)} · ${t(`levelSource_${state.level.source}`)}`;
   $('latency').textContent = fmtMs(state.health.p95Ms);
   $('pages').textContent = String(state.health.pages);
   $('problems').textContent = `${state.health.crashes} · ${state.health.failures}`;
   document.body.dataset.ready = 'true';
+}
+
+/** Plain words for why an update was refused or failed (the stable `kind` of the verifier). */
+function updateWhy(kind) {
+  if (['bad_signature', 'missing_signature', 'unknown_key', 'below_threshold', 'expired_key', 'revoked_key', 'duplicate_signer'].includes(kind)) return t('updateWhy_signature');
+  if (['hash_mismatch', 'size_mismatch', 'missing_artifact', 'extra_artifact', 'download_too_large', 'delta', 'version_mismatch'].includes(kind)) return t('updateWhy_integrity');
+  if (kind === 'rollback') return t('updateWhy_rollback');
+  if (kind === 'expired') return t('updateWhy_expired');
+  if (kind === 'cdn_unreachable' || kind === 'cdn_http_error') return t('updateWhy_unreachable');
+  return t('updateWhy_other');
+}
+
+const clock = (ms) => new Date(ms).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' });
+
+/** Rule updates: last check, failures, the last refused update, staleness. */
+function renderUpdates(state) {
+  const u = state.updates ?? {};
+  const line = $('updates');
+  line.dataset.failures = String(u.failures ?? 0);
+  if (u.failures > 0 && u.lastError) line.textContent = t('updatesFailing', [clock(u.lastError.at), updateWhy(u.lastError.kind)]);
+  else if (u.lastSuccessAt) line.textContent = t('updatesChecked', clock(u.lastSuccessAt));
+  else line.textContent = t('updatesNever');
+  const r = u.lastRejection;
+  $('rejected').hidden = !r;
+  $('rejected').dataset.kind = r?.kind ?? '';
+  $('rejected').textContent = r ? t('updateRejected', [r.version ?? '?', updateWhy(r.kind)]) : '';
+  const stale = $('stale');
+  stale.hidden = !state.pack.stale;
+  if (u.stale && state.pack.created) {
+    stale.textContent = t('popupStaleUpdates', new Date(state.pack.created).toLocaleDateString());
+  }
 }
 
 $('toggle-details').addEventListener('click', () => {

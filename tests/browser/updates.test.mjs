@@ -1,0 +1,302 @@
+// Rule updates in headless Chromium against a local static CDN (tests/browser/cdn.mjs) filled
+// with the real `ferretwatch pack build / sign / deploy`, `control set-level` and `bulletin
+// create`, signed with the dev keys the built extension trusts (scripts/build-extension).
+// Scenarios, in one browser profile: the signed bundled pack is verified at start; a good update
+// becomes active and verdicts use it (failover past a dead URL, ETag 304 next time, a bulletin
+// pulled with it); a tampered artifact, a bad signature, a rollback and an expired manifest are
+// each refused with the reason recorded and shown in the popup while the last known good stays;
+// the last known good survives a browser restart (IndexedDB); a signed control document switches
+// the degradation level (and level 3 stops pack pulls); with the CDN down, the popup shows the
+// rules as stale.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+import { EXT_DIR, EXTENSION_ID, NO_NETWORK_FLAGS, tabState } from './chromium.mjs';
+import { DEV_KEYS, fw, startCdn } from './cdn.mjs';
+import { ROOT, SHOTS } from './common.mjs';
+
+const HOST = 'fresh-scam.example';
+const work = mkdtempSync(join(tmpdir(), 'fw-updates-'));
+const cdnDir = join(work, 'cdn');
+const profile = join(work, 'profile');
+const key = (n) => join(DEV_KEYS, `${n}.key`);
+const bundledDir = join(EXT_DIR, 'packs', 'default');
+const bundledVersion = JSON.parse(readFileSync(join(bundledDir, 'pack.json'), 'utf8')).version;
+
+/** Pack sources: the default pack plus a list naming HOST (so verdicts show which pack is in force). */
+const src = join(work, 'src');
+cpSync(join(ROOT, 'packs', 'default'), src, { recursive: true });
+writeFileSync(join(src, 'reputation', 'update-test.txt'), `# source: update-test\n# kind: host\n${HOST}\n`);
+
+/** Builds and signs (alice + bob) a pack with the bundled keys.json. */
+function buildPack(version, extra = []) {
+  const out = join(work, `pack-${version}`);
+  fw('pack', 'build', '--source', src, '--out', out, '--version', version, '--force', ...extra);
+  cpSync(join(bundledDir, 'keys.json'), join(out, 'keys.json'));
+  for (const k of ['alice', 'bob']) fw('pack', 'sign', out, '--key', key(k));
+  return out;
+}
+
+/** Writes a pack into the CDN layout by hand (what `pack deploy` would refuse to publish). */
+function publishRaw(packDir) {
+  const m = fw('pack', 'inspect', packDir);
+  mkdirSync(join(cdnDir, 'artifacts'), { recursive: true });
+  for (const a of m.artifacts) cpSync(join(packDir, a.path), join(cdnDir, 'artifacts', a.sha256));
+  cpSync(join(packDir, 'keys.json'), join(cdnDir, 'keys.json'));
+  cpSync(join(packDir, 'manifest.json'), join(cdnDir, 'manifest.json'));
+  return m;
+}
+
+let cdn;
+let browser;
+let ctl; // an extension page that talks to the background
+
+async function launch() {
+  const ctx = await chromium.launchPersistentContext(profile, {
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    headless: false,
+    args: [...NO_NETWORK_FLAGS, `--host-resolver-rules=MAP ${HOST} 127.0.0.1`, `--disable-extensions-except=${EXT_DIR}`, `--load-extension=${EXT_DIR}`],
+    ignoreDefaultArgs: ['--disable-extensions'],
+    viewport: { width: 1000, height: 800 },
+  });
+  const sw = ctx.serviceWorkers()[0] ?? (await ctx.waitForEvent('serviceworker', { timeout: 20000 }));
+  const page = await ctx.newPage();
+  await page.goto(`chrome-extension://${EXTENSION_ID}/popup/popup.html`);
+  return { ctx, sw, page };
+}
+
+async function send(msg) {
+  const r = await ctl.evaluate((m) => chrome.runtime.sendMessage(m), msg);
+  if (r && typeof r === 'object' && 'error' in r) throw new Error(r.error);
+  return r;
+}
+
+const status = () => send({ type: 'updateStatus' });
+const checkNow = () => send({ type: 'updateNow' });
+
+/** Requests the CDN saw during `fn`. */
+async function seen(fn) {
+  const start = cdn.log.length;
+  const r = await fn();
+  return { r, requests: cdn.log.slice(start) };
+}
+
+/** The verdict of a fresh visit to the test page. */
+async function visit() {
+  const url = `http://${HOST}:${cdn.port}/pages/page.html?t=${Date.now()}`;
+  const page = await browser.ctx.newPage();
+  await page.goto(url, { waitUntil: 'domcontentloaded' });
+  const s = await tabState(browser.sw, url);
+  await page.close();
+  return s.verdict;
+}
+
+async function popup(name) {
+  const p = await browser.ctx.newPage();
+  await p.setViewportSize({ width: 412, height: 760 });
+  await p.goto(`chrome-extension://${EXTENSION_ID}/popup/popup.html`);
+  await p.waitForSelector('body[data-ready=true]');
+  const text = async (sel) => ((await p.isVisible(sel)) ? (await p.textContent(sel)).trim() : null);
+  const out = { updates: await text('#updates'), rejected: await text('#rejected'), stale: await text('#stale'), level: await text('#level'), pack: await text('#pack') };
+  if (name) await p.screenshot({ path: join(SHOTS, `chromium-popup-${name}.png`), fullPage: true });
+  await p.close();
+  return out;
+}
+
+before(async () => {
+  mkdirSync(cdnDir, { recursive: true });
+  cdn = await startCdn(cdnDir, { 'page.html': '<!doctype html><title>Gift shop</title><h1>Welcome to our shop</h1><p>Nothing to see here.</p>' });
+  browser = await launch();
+  ctl = browser.page;
+  // Failover: the first URL is a closed port; the CDN is the second.
+  await browser.sw.evaluate((urls) => chrome.storage.local.set({ settings: { updateUrls: urls } }), ['http://127.0.0.1:1/', cdn.url]);
+  await send({ type: 'settingsChanged' });
+});
+
+after(async () => {
+  await browser?.ctx.close().catch(() => {});
+  await cdn?.close();
+  rmSync(work, { recursive: true, force: true });
+});
+
+describe('rule updates (Chromium, local CDN)', () => {
+  test('the signed bundled pack is verified in wasm at start', async () => {
+    let s = await status();
+    for (let i = 0; i < 50 && !s.pack?.signers; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      s = await status();
+    }
+    assert.equal(s.source, 'bundled');
+    assert.equal(s.packVersion, bundledVersion);
+    assert.equal(s.pack.signers.length, 2, 'two publisher signatures checked');
+    assert.ok(s.nextCheckAt > Date.now() + 60_000, 'the first scheduled check is minutes away, not at start');
+    assert.deepEqual(s.urls, ['http://127.0.0.1:1/', cdn.url]);
+    const v = await visit();
+    assert.ok(!v.findings.some((f) => f.signal === 'reputation_hit'), 'the bundled pack does not list the test host');
+  });
+
+  test('a good update becomes active and verdicts use it (failover, ETag, bulletin)', async () => {
+    const v2 = buildPack('2026.11.25.2');
+    const d = fw('pack', 'deploy', v2, '--cdn', cdnDir, '--root', join(DEV_KEYS, 'root.pub'));
+    assert.equal(d.pack_version, '2026.11.25.2');
+    mkdirSync(join(cdnDir, 'bulletins'), { recursive: true });
+    fw('bulletin', 'create', '--out', join(cdnDir, 'bulletins', 'TEST-1.json'), '--id', 'TEST-1', '--severity', 'high', '--message', 'Fake gift-card shops are active', '--scope', HOST, '--key', key('alice'), '--key', key('bob'));
+    writeFileSync(join(cdnDir, 'bulletins', 'index.json'), JSON.stringify({ bulletins: ['TEST-1'] }));
+    const t0 = performance.now();
+    const { r, requests } = await seen(checkNow);
+    const ms = performance.now() - t0;
+    assert.equal(r.packVersion, '2026.11.25.2');
+    assert.equal(r.source, 'update');
+    assert.equal(r.failures, 0);
+    assert.equal(r.lastRejection, null);
+    const paths = requests.filter((q) => q.method === 'GET').map((q) => q.path);
+    assert.ok(paths.includes('/cdn/manifest.json') && paths.includes('/cdn/keys.json') && paths.includes('/cdn/control.json'));
+    assert.ok(paths.some((p) => p.startsWith('/cdn/artifacts/')), 'artifacts fetched by hash');
+    assert.ok(requests.every((q) => q.path.startsWith('/cdn/')), 'requests only under the configured update URL');
+    // Verdicts use the new pack.
+    const v = await visit();
+    assert.equal(v.pack_version, '2026.11.25.2');
+    const hit = v.findings.find((f) => f.signal === 'reputation_hit');
+    assert.ok(hit, 'the new list matches');
+    // The bulletin came with it.
+    const { bulletins } = await browser.sw.evaluate(() => chrome.storage.local.get('bulletins'));
+    assert.deepEqual(bulletins.map((x) => x.id), ['TEST-1']);
+    // Next check: If-None-Match, 304, nothing else downloaded.
+    const again = await seen(checkNow);
+    const m = again.requests.find((q) => q.path === '/cdn/manifest.json' && q.method === 'GET');
+    assert.equal(m.status, 304);
+    assert.ok(m.inm, 'If-None-Match sent');
+    assert.ok(!again.requests.some((q) => q.path.startsWith('/cdn/artifacts/')));
+    assert.equal(again.r.lastCheck.result.unchanged, true);
+    console.log(`# good update: ${ms.toFixed(0)} ms from check to active pack`);
+  });
+
+  const refused = [
+    {
+      name: 'a tampered artifact',
+      version: '2026.11.25.3',
+      kinds: ['hash_mismatch'],
+      make() {
+        const m = publishRaw(buildPack(this.version));
+        const a = m.artifacts.find((x) => x.path === 'pack.json');
+        const f = join(cdnDir, 'artifacts', a.sha256);
+        const bytes = readFileSync(f);
+        const at = bytes.findIndex((x) => x >= 0x30 && x <= 0x39);
+        bytes[at] = bytes[at] === 0x39 ? 0x38 : bytes[at] + 1; // one digit: same size, other bytes
+        writeFileSync(f, bytes);
+      },
+    },
+    {
+      name: 'a bad signature',
+      version: '2026.11.25.4',
+      kinds: ['bad_signature'],
+      make() {
+        publishRaw(buildPack(this.version));
+        const env = JSON.parse(readFileSync(join(cdnDir, 'manifest.json'), 'utf8'));
+        const sig = Buffer.from(env.signatures[0].sig, 'base64');
+        sig[10] ^= 1;
+        env.signatures[0].sig = sig.toString('base64');
+        writeFileSync(join(cdnDir, 'manifest.json'), JSON.stringify(env));
+      },
+    },
+    {
+      name: 'a rollback to a lower version',
+      version: '2026.11.24.9',
+      kinds: ['rollback'],
+      make() {
+        publishRaw(buildPack(this.version));
+      },
+    },
+    {
+      name: 'an expired manifest',
+      version: '2026.11.25.5',
+      kinds: ['expired'],
+      make() {
+        const created = Math.floor(Date.now() / 1000) - 20 * 86400;
+        publishRaw(buildPack(this.version, ['--created', String(created), '--expires-days', '2']));
+      },
+    },
+  ];
+  for (const c of refused) {
+    test(`${c.name} is refused, the last known good is kept, the reason is shown`, async () => {
+      c.make();
+      const r = await checkNow();
+      assert.ok(c.kinds.includes(r.lastRejection?.kind), `kind ${r.lastRejection?.kind}: ${r.lastRejection?.message}`);
+      assert.equal(r.lastRejection.version, c.version);
+      assert.equal(r.packVersion, '2026.11.25.2', 'last known good kept');
+      assert.ok(r.failures >= 1, 'counts as a failed check (backoff)');
+      const p = await popup();
+      assert.match(p.rejected, new RegExp(`^Update ${c.version.replaceAll('.', '\\.')} was refused: .+\\. The rules in use were kept\\.$`));
+      assert.match(p.pack, /^2026\.11\.25\.2 /);
+      assert.equal((await visit()).pack_version, '2026.11.25.2');
+    });
+  }
+
+  test('the last known good pack survives a browser restart (IndexedDB)', async () => {
+    await browser.ctx.close();
+    browser = await launch();
+    ctl = browser.page;
+    let s = await status();
+    for (let i = 0; i < 50 && s.source === null; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      s = await status();
+    }
+    assert.equal(s.source, 'update');
+    assert.equal(s.packVersion, '2026.11.25.2');
+    const v = await visit();
+    assert.equal(v.pack_version, '2026.11.25.2');
+    assert.ok(v.findings.some((f) => f.signal === 'reputation_hit'));
+  });
+
+  test('a signed control document switches the degradation level; level 3 pulls no pack', async () => {
+    // The good pack is back on the CDN (the last refused manifest would be refused again).
+    publishRaw(join(work, 'pack-2026.11.25.2'));
+    const seq = Math.floor(Date.now() / 1000);
+    fw('control', 'set-level', '3', '--reason', 'CDN incident', '--out', join(cdnDir, 'control.json'), '--sequence', String(seq), '--key', key('alice'), '--key', key('bob'));
+    await checkNow();
+    let s = await status();
+    for (let i = 0; i < 50 && s.level.level !== 3; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      s = await status();
+    }
+    assert.deepEqual(s.level, { level: 3, source: 'control' });
+    const p = await popup('level-control');
+    assert.equal(p.level, '3 – saved rules only · set by the FerretWatch team');
+    const { requests } = await seen(checkNow);
+    assert.deepEqual(requests.filter((q) => q.method === 'GET').map((q) => q.path), ['/cdn/control.json'], 'level 3: cached rules only, the control document is still pulled');
+    // A later document brings the fleet back to level 1.
+    fw('control', 'set-level', '1', '--reason', 'resolved', '--out', join(cdnDir, 'control.json'), '--sequence', String(seq + 1), '--key', key('alice'), '--key', key('bob'));
+    await checkNow();
+    for (let i = 0; i < 50 && s.level.level !== 1; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      s = await status();
+    }
+    assert.deepEqual(s.level, { level: 1, source: 'control' });
+  });
+
+  test('with the CDN down, updates fail over, back off, and the popup shows the rules as stale', async () => {
+    cdn.down = true;
+    // Two days without a successful check (the clock cannot be moved: the record is).
+    await browser.sw.evaluate(async () => {
+      const { updateState } = await chrome.storage.local.get('updateState');
+      await chrome.storage.local.set({ updateState: { ...updateState, lastSuccessAt: Date.now() - 3 * 86400_000 } });
+    });
+    const before = Date.now();
+    const r = await checkNow();
+    assert.equal(r.failures, 1);
+    assert.equal(r.lastError.kind, 'cdn_unreachable');
+    assert.equal(r.stale, true);
+    assert.equal(r.packVersion, '2026.11.25.2', 'still protected by the last known good pack');
+    assert.ok(r.nextCheckAt >= before + 60 * 60_000, 'backs off at least an hour');
+    const r2 = await checkNow();
+    assert.equal(r2.failures, 2);
+    assert.ok(r2.nextCheckAt >= before + 2 * 60 * 60_000, 'exponential backoff');
+    const p = await popup('stale');
+    assert.match(p.updates, /^Failing since .+: the update server cannot be reached$/);
+    assert.match(p.stale ?? '', /^The rules could not be updated recently\./);
+    cdn.down = false;
+  });
+});
