@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runbook: broadcast a signed bulletin. Writes CDN/bulletins/<id>.json, signed with every key in
-# $FERRETWATCH_SIGN_KEYS (or --key, repeatable).
+# $FERRETWATCH_SIGN_KEYS (or --key, repeatable), and rewrites CDN/bulletins/index.json (the ids
+# the extension pulls, {"bulletins": [...]}).
 #   scripts/create-bulletin.sh --severity critical --message "Critical phishing campaign detected"
 #       [--id ID] [--scope DOMAIN]... [--brand NAME]... [--ttl-hours N] [--cdn DIR] [--key K.key]...
 set -euo pipefail
@@ -18,3 +19,13 @@ done
 if [ "$keys" = 0 ]; then for k in ${FERRETWATCH_SIGN_KEYS:-}; do args+=(--key "$k"); done; fi
 mkdir -p "$cdn/bulletins"
 fw bulletin create --id "$id" --out "$cdn/bulletins/$id.json" "${args[@]}"
+# The index clients read to find the bulletins (an unsigned list of ids; each bulletin is signed).
+python3 - "$cdn/bulletins" <<'PY'
+import json, os, sys
+d = sys.argv[1]
+ids = sorted(f[:-5] for f in os.listdir(d) if f.endswith('.json') and f != 'index.json')
+tmp = os.path.join(d, '.index.json.tmp')
+with open(tmp, 'w') as f:
+    json.dump({'bulletins': ids}, f)
+os.replace(tmp, os.path.join(d, 'index.json'))
+PY

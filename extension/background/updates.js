@@ -337,7 +337,8 @@ export class Updater {
       patch.failures = 0;
       patch.lastError = null;
       patch.lastUrl = outcome.url;
-      if (outcome.result.accepted) patch.lastRejection = null;
+      // The CDN now serves the pack in force (accepted now, or unchanged): nothing stands refused.
+      if (outcome.result.accepted || outcome.result.unchanged) patch.lastRejection = null;
       const period = level === 2 ? SCHEDULE.reducedPeriodMs : SCHEDULE.periodMs;
       next = now + period + jitter(SCHEDULE.jitterMs);
     } else {

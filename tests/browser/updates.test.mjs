@@ -265,6 +265,7 @@ describe('rule updates (Chromium, local CDN)', () => {
     assert.deepEqual(s.level, { level: 3, source: 'control' });
     const p = await popup('level-control');
     assert.equal(p.level, '3 – saved rules only · set by the FerretWatch team');
+    assert.equal(p.rejected, null, 'the CDN serves the pack in force again: no refusal shown');
     const { requests } = await seen(checkNow);
     assert.deepEqual(requests.filter((q) => q.method === 'GET').map((q) => q.path), ['/cdn/control.json'], 'level 3: cached rules only, the control document is still pulled');
     // A later document brings the fleet back to level 1.
