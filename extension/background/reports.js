@@ -119,9 +119,10 @@ export class ReportQueue {
   async #flush() {
     let sent = 0;
     const endpoint = this.endpoint();
-    /** After a 429 the server wants this client to wait: no other report is tried before then. */
-    let blockedUntil = 0;
-    for (const item of await this.pending()) {
+    // After a 429 the server wants this client to wait: no report is tried before then.
+    const queue = await this.pending();
+    let blockedUntil = Math.max(0, ...queue.filter((x) => x.lastStatus === 429 && x.nextAt > this.now()).map((x) => x.nextAt));
+    for (const item of queue) {
       if (item.nextAt > this.now() || !endpoint) continue;
       if (blockedUntil) {
         await this.#update((q) => q.map((x) => (x.id === item.id ? { ...x, nextAt: Math.max(x.nextAt, blockedUntil), lastStatus: 429 } : x)));

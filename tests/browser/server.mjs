@@ -77,10 +77,11 @@ export async function startServers({ pages = [...corpus(), ...demo()] } = {}) {
         res.writeHead(r.statusCode, r.headers);
         r.pipe(res);
       });
-      up.on('error', () => {
-        entry.status = 502;
-        if (!res.headersSent) res.writeHead(502, { 'Content-Type': 'text/plain' });
-        res.end('upstream down');
+      // A refused or reset upstream connection reaches the browser as a network error, as it
+      // would without the proxy.
+      up.on('error', (e) => {
+        entry.status = e.code ?? 'error';
+        req.socket.destroy();
       });
       req.pipe(up);
       return;

@@ -108,8 +108,14 @@ test('after a 429 no other report is tried before Retry-After', async () => {
     // A new browser session does not override a server's Retry-After…
     await q.resume();
     assert.deepEqual((await q.pending()).map((x) => x.nextAt), [clock.now + 12_000, clock.now + 12_000]);
-    clock.now += 12_000;
+    // …and a report queued meanwhile waits for it as well.
+    await q.enqueue(buildReport(VERDICT, { reason: 'other', note: 'c', version: '0.1.0', now: clock.now }));
+    clock.now += 11_000;
+    await q.flush();
+    assert.equal(proxy.seen.length, 1, 'nothing sent before Retry-After');
+    clock.now += 1000;
     assert.equal((await q.flush()).pending, 0);
+    assert.equal(proxy.seen.length, 4);
   } finally {
     await proxy.close();
   }
