@@ -176,7 +176,10 @@ export async function overlayContent(driver) {
   for (const l of lines) shown.push(await l.getText());
   const buttons = [];
   for (const b of await root.findElements(By.css('button'))) {
-    if (await b.isDisplayed()) buttons.push({ action: await b.getAttribute('data-action'), text: await b.getText(), element: b });
+    const action = await b.getAttribute('data-action');
+    // Only the confirmation's buttons are ever hidden (until "Trust this site" is pressed).
+    if (action.startsWith('trust-') && !(await b.isDisplayed())) continue;
+    buttons.push({ action, text: await b.getText(), element: b });
   }
   return { closedToPage, role, text, lines: shown, buttons, root };
 }

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { By, until } from 'selenium-webdriver';
 import { startServers } from './server.mjs';
 import { launchFirefox, overlayContent, setPref, EXT_ORIGIN } from './firefox.mjs';
+import { describe as describeVerdict } from '../../extension/lib/words.js';
 import { ROOT, allPages, BADGE, comparable, extractorScript, nodeEngine, redirectsByScript, registrableDomains, rgba, SHOTS } from './common.mjs';
 
 const RED_PAGE = 'https://www.xn--pypal-4ve.com/signin/?country.x=US&locale.x=en_US';
@@ -35,6 +36,15 @@ let walkLog = [];
 let walkStart = 0;
 const marks = [];
 let visits = 0;
+
+const EN = JSON.parse(readFileSync(join(ROOT, 'extension', '_locales', 'en', 'messages.json'), 'utf8'));
+/** browser.i18n.getMessage over the English messages (named placeholders refer to $1, $2…). */
+function t_en(key, subs) {
+  const m = EN[key];
+  if (!m) return '';
+  const args = [].concat(subs ?? []);
+  return m.message.replace(/\$([A-Za-z0-9_]+)\$/g, (_, name) => args[Number(m.placeholders[name.toLowerCase()].content.slice(1)) - 1] ?? '');
+}
 
 /** Runs an async script in the extension's own tab (it may use `browser.*`); returns its result. */
 async function inExtension(body, ...args) {
@@ -208,8 +218,9 @@ describe('Firefox ESR', () => {
       if (p.popular) assert.notEqual(v.level, 'red', `${p.id}: a popular site is never red`);
       if (v.level !== p.expected) wrong.push(`${p.id}: ${v.level} (score ${v.score}), labelled ${p.expected}: ${v.findings.map((f) => f.signal)}`);
 
-      // The words the extension itself gives this verdict, and what the overlay shows.
-      const words = await inExtension(`return browser.runtime.sendMessage({ type: 'describe', verdict: arguments[0] });`, v);
+      // The plain words for this verdict (extension/lib/words.js over the English messages),
+      // and what the overlay shows.
+      const words = describeVerdict(v, t_en);
       const o = v.level === 'green' ? await overlayContent(d) : await waitOverlay();
       if (v.level === 'green') assert.equal(o, null, `${p.id}: no overlay on a green page`);
       else if (v.level === 'red') {
@@ -312,6 +323,24 @@ describe('Firefox ESR', () => {
     await (await overlayContent(d)).buttons.find((b) => b.action === 'dismiss').element.click();
     assert.equal(await overlayContent(d), null);
     assert.equal((await d.getCurrentUrl()).split('&fw-visit')[0], RED_PAGE);
+  });
+
+  test('a page showing a brand\'s logo on another site: the warning names the brand and explains the logo', async () => {
+    const p = pages.find((x) => x.id === 'paypal-logo-only-kit');
+    const s = await visit(p.url);
+    assert.equal(s.verdict.level, 'red');
+    const logo = s.verdict.findings.find((f) => f.signal === 'brand_asset_mismatch');
+    assert.ok(logo, JSON.stringify(s.verdict.findings));
+    assert.equal(logo.target, 'paypal.com');
+    const o = await waitOverlay();
+    // The page never shows the name "PayPal" (title, text, host): it comes from the logo alone.
+    assert.ok(!(await d.executeScript('return document.title + " " + document.body.innerText + " " + location.host')).toLowerCase().includes('paypal'));
+    assert.deepEqual(o.lines, ['This page is pretending to be PayPal.', "Don't enter your password."]);
+    await o.buttons.find((b) => b.action === 'details').element.click();
+    const details = await (await o.root.findElement(By.id('fw-details'))).getText();
+    assert.ok(details.includes('The page shows the logo of PayPal, but it is not their website.'), details);
+    assert.ok(details.includes(logo.evidence), details);
+    await shot('firefox-logo-kit-details.png');
   });
 
   test('"Trust this site" asks first, then silences the warning', async () => {
