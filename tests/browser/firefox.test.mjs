@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { By, until } from 'selenium-webdriver';
@@ -491,5 +491,16 @@ describe('Firefox ESR', () => {
       await d.get(`${EXT_ORIGIN}/popup/popup.html`);
       await endpoint.close();
     }
+  });
+
+  test('the session\'s aggregate telemetry is exported as a schema-v1 batch for ops-probe', async () => {
+    const batch = await inExtension(`return browser.runtime.sendMessage({ type: 'telemetryBatch' });`);
+    assert.equal(batch.schema, 'ferretwatch.telemetry.v1');
+    assert.equal(batch.browser, 'firefox');
+    assert.ok(batch.engine.pages_scanned >= pages.length, `pages scanned: ${batch.engine.pages_scanned}`);
+    assert.ok(!JSON.stringify(batch).includes('http'), 'no URL in telemetry');
+    const dir = join(ROOT, 'artifacts', 'e2e-telemetry');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'firefox.json'), JSON.stringify(batch));
   });
 });
