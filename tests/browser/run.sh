@@ -3,7 +3,8 @@
 # Installs what is missing (Debian chromium, chromium-driver, firefox-esr; geckodriver via cargo;
 # the npm dev dependencies), builds the native CLI (the extraction-parity test compares with it)
 # and the extension, lints it, then runs the Chromium and Firefox tests one browser at a time.
-# The tests start their own local servers on 127.0.0.1 (tests/browser/server.mjs) and stop them.
+# The tests start their own local servers on 127.0.0.1 (tests/browser/server.mjs, and the real
+# collector from tests/browser/collector.mjs) and stop them.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 log() { printf '[browser-tests] %s\n' "$*" >&2; }
@@ -22,8 +23,8 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/selenium-webdriv
   npm ci --no-audit --no-fund
 fi
 
-log "building the CLI and the extension"
-cargo build -q -p ferretwatch-cli
+log "building the CLI, the collector (the report/telemetry endpoint of the tests) and the extension"
+cargo build -q -p ferretwatch-cli -p ferretwatch-collector
 scripts/build-extension
 
 log "web-ext lint (errors, and warnings other than the expected background.service_worker one, fail)"
@@ -33,6 +34,6 @@ log "node unit tests of the extension's modules"
 node --test tests/node/extension_*.test.mjs
 
 log "Chromium"
-node --test --test-concurrency=1 tests/browser/chromium.test.mjs tests/browser/locales.test.mjs tests/browser/privacy.test.mjs tests/browser/updates.test.mjs
+node --test --test-concurrency=1 tests/browser/chromium.test.mjs tests/browser/locales.test.mjs tests/browser/privacy.test.mjs tests/browser/reports.test.mjs tests/browser/updates.test.mjs
 log "Firefox ESR"
 node --test --test-concurrency=1 tests/browser/firefox.test.mjs tests/browser/firefox_policy.test.mjs
