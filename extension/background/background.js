@@ -13,7 +13,7 @@
 import * as b from '../lib/browser.js';
 import { EngineHost } from '../engine/host.js';
 import { effective, engineSettings } from '../lib/settings.js';
-import { lookup, record } from '../lib/firstseen.js';
+import { FirstSeenStore } from '../lib/firstseen.js';
 import { summarize, percentile } from '../lib/health.js';
 import { BADGE, describe } from '../lib/words.js';
 import { buildReport, ReportQueue } from './reports.js';
@@ -40,6 +40,8 @@ const state = {
   level: { level: 1, source: 'default' },
   /** End-to-end latencies (content script: features extracted → verdict received), ms. */
   roundTrips: [],
+  /** The parts of each round trip (content script → worker → content script), ms. */
+  timings: { extract: [], message: [], worker: [], engine: [], reply: [], render: [] },
   coldStartMs: null,
   firstVerdictMs: null,
 };
@@ -78,20 +80,48 @@ async function loadGlue(generation) {
   return glue;
 }
 
+/** Fetches and compiles the engine's wasm, compiling while the bytes arrive where possible. */
+async function compileWasm() {
+  const path = 'engine/ferretwatch_wasm_bg.wasm';
+  if (typeof WebAssembly.compileStreaming === 'function') {
+    try {
+      return await WebAssembly.compileStreaming(fetch(b.getURL(path)));
+    } catch {
+      // e.g. a browser serving the file without the application/wasm type: compile the bytes.
+    }
+  }
+  return WebAssembly.compile(await fetchBytes(path));
+}
+
 async function loadEngine() {
   const t0 = performance.now();
-  const [wasm, pack] = await Promise.all([fetchBytes('engine/ferretwatch_wasm_bg.wasm'), loadBundledPack()]);
-  const tFetched = performance.now();
-  const module = await WebAssembly.compile(wasm);
-  const tCompiled = performance.now();
-  const host = new EngineHost({ wasm: module, loadGlue });
+  const since = (t) => t - t0;
+  // Settings (storage + policy), the wasm and the pack all start at once; none waits for another.
+  const settingsDone = applySettings().then(() => performance.now());
+  const wasmDone = compileWasm().then((m) => [m, performance.now()]);
+  const pack = await loadBundledPack();
+  const tPack = performance.now();
+  const host = new EngineHost({ wasm: wasmDone.then(([m]) => m), loadGlue });
+  const [, tWasm] = await wasmDone;
   const version = await host.load(pack.files);
-  state.loadTimings = { fetchMs: tFetched - t0, compileMs: tCompiled - tFetched, engineMs: performance.now() - tCompiled };
+  const tEngine = performance.now();
+  const tSettings = await settingsDone;
   state.pack = { version, created: pack.created, source: pack.source };
   state.host = host;
   updater.engineReady().catch(() => {});
-  await applySettings();
-  state.coldStartMs = performance.now() - t0;
+  host.setSettings(engineSettings(state.settings));
+  host.setDegradationLevel(state.level.level);
+  const tReady = performance.now();
+  state.loadTimings = {
+    scriptMs: startedAt, // worker start → this module evaluated (imports included)
+    packFetchMs: since(tPack),
+    wasmFetchCompileMs: since(tWasm),
+    engineMs: tEngine - Math.max(tPack, tWasm), // new Engine(pack): parsing and building the pack
+    settingsMs: since(tSettings),
+    readyMs: since(tReady),
+    sinceWorkerStartMs: tReady,
+  };
+  state.coldStartMs = since(tReady);
   return host;
 }
 
@@ -149,6 +179,8 @@ const policyReady = b.managed().then(async (p) => {
 async function currentPolicy() {
   if (policy) return policy;
   const { lastPolicy } = await b.local.get('lastPolicy');
+  // The last known policy answers at once (the fresh one re-applies settings when it comes).
+  if (lastPolicy) return lastPolicy;
   return Promise.race([policyReady, new Promise((r) => setTimeout(() => r(lastPolicy ?? {}), 100))]);
 }
 
@@ -174,6 +206,7 @@ async function applySettings() {
 }
 
 b.onStorageChanged((changes, area) => {
+  if (area === 'local' && changes.firstSeen) firstSeen.external(changes.firstSeen.newValue);
   if (area === 'managed') {
     policy = null;
     b.managed().then((p) => (policy = p)).then(applySettings).catch(() => {});
@@ -192,17 +225,24 @@ function serialized(fn) {
   return next;
 }
 
-async function firstSeenFor(hostname, now) {
-  const { firstSeen = {} } = await b.local.get('firstSeen');
-  return lookup(firstSeen, hostname, now);
+// Hot state lives in memory, so a scan awaits no storage: the first-seen cache (loaded once per
+// worker life, written back after the reply) and the per-tab verdicts (storage.session keeps a
+// copy for the popup and report pages after a worker restart).
+const firstSeen = new FirstSeenStore(b.local);
+firstSeen.ready().catch(() => {});
+/** tabId → {verdict, features, at}. */
+const tabs = new Map();
+
+async function tabRecord(tabId) {
+  return tabs.get(tabId) ?? (await b.session.get(`tab:${tabId}`));
 }
 
-function rememberDomain(domain, now) {
-  return serialized(async () => {
-    const { firstSeen = {} } = await b.local.get('firstSeen');
-    const next = record(firstSeen, domain, now);
-    if (next !== firstSeen) await b.local.set({ firstSeen: next });
-  });
+/** Bookkeeping after a scan's reply has gone out, one scan after the other (badge, storage). */
+let afterChain = Promise.resolve();
+function afterReply(fn) {
+  setTimeout(() => {
+    afterChain = afterChain.then(fn).catch(() => {});
+  }, 0);
 }
 
 async function showBadge(tabId, level) {
@@ -210,27 +250,38 @@ async function showBadge(tabId, level) {
   await b.setBadge(tabId, { ...badge, title: `${b.t('extName')}: ${b.t(`level_${level}`)}` });
 }
 
-async function scan(features, tabId) {
+async function scan(features, tabId, timing = {}) {
   const url = new URL(features.url);
   const now = Date.now();
-  const { firstSeen, known } = await firstSeenFor(url.hostname, now);
-  const f = { ...features, first_seen_ms: firstSeen, now_ms: now };
+  if (!firstSeen.loaded) await firstSeen.ready();
+  const seen = firstSeen.lookup(url.hostname, now);
+  const f = { ...features, first_seen_ms: seen.firstSeen, now_ms: now };
   let verdict;
   try {
+    if (!state.host) await engine();
+    const e0 = performance.now();
     verdict = await guarded((h) => h.scan(f));
+    timing.engineMs = performance.now() - e0;
   } catch (e) {
     if (e.crashed) await noteSelfProtect('crashes').then(applySettings);
     if (tabId !== undefined) await showBadge(tabId, 'error');
     throw e;
   }
-  if (verdict.partial) await noteSelfProtect('partials');
   telemetry.soon();
-  if (!known) await rememberDomain(verdict.registrable_domain, now);
+  const isNew = !seen.known && firstSeen.record(verdict.registrable_domain, now);
   if (state.firstVerdictMs === null) state.firstVerdictMs = performance.now() - startedAt;
-  if (tabId !== undefined) {
-    await b.session.set(`tab:${tabId}`, { verdict, features: summaryOf(f), at: now });
-    await showBadge(tabId, verdict.level);
-  }
+  const record = { verdict, features: summaryOf(f), at: now };
+  if (tabId !== undefined) tabs.set(tabId, record);
+  // The reply goes out first; then the cache, the badge and the session copy (in that order:
+  // whoever sees the session copy also sees the badge and the cache).
+  afterReply(async () => {
+    if (verdict.partial) await noteSelfProtect('partials');
+    if (isNew) await firstSeen.flush();
+    if (tabId !== undefined && tabs.get(tabId) === record) {
+      await showBadge(tabId, verdict.level);
+      await b.session.set(`tab:${tabId}`, record);
+    }
+  });
   return verdict;
 }
 
@@ -290,7 +341,7 @@ b.onAlarm((alarm) => {
 // --- messages ----------------------------------------------------------------------------------
 
 async function popupState(tabId) {
-  const tab = tabId === undefined ? undefined : await b.session.get(`tab:${tabId}`);
+  const tab = tabId === undefined ? undefined : await tabRecord(tabId);
   const telemetry = await guarded((h) => h.telemetry());
   const updates = await updater.status();
   const created = state.pack.created ? Date.parse(state.pack.created) : NaN;
@@ -303,8 +354,12 @@ async function popupState(tabId) {
     health: {
       ...summarize(telemetry),
       roundTripP95Ms: percentile(state.roundTrips, 0.95),
+      roundTripP50Ms: percentile(state.roundTrips, 0.5),
+      parts: Object.fromEntries(Object.entries(state.timings).map(([k, v]) => [k, { p50: percentile(v, 0.5), p95: percentile(v, 0.95) }])),
       coldStartMs: state.coldStartMs,
       loadTimings: state.loadTimings,
+      firstVerdictMs: state.firstVerdictMs,
+      wasmMemoryBytes: state.host?.memoryBytes() ?? null,
     },
     settings: state.settings,
     locked: [...state.locked],
@@ -326,12 +381,32 @@ async function setTrusted(domain, trusted) {
 
 const handlers = {
   async scan(msg, sender) {
-    const verdict = await scan(msg.features, sender.tab?.id);
-    return { verdict, level: state.level };
+    // Times on the shared clock (performance.timeOrigin + now), so the content script can split
+    // its round trip into message, worker and reply.
+    const recvAt = performance.timeOrigin + performance.now();
+    const timing = { recvAt };
+    const verdict = await scan(msg.features, sender.tab?.id, timing);
+    timing.replyAt = performance.timeOrigin + performance.now();
+    return { verdict, level: state.level, timing };
+  },
+  /**
+   * Sent by the content script as a page starts loading: wakes a stopped worker, so the engine
+   * loads while the page does and the scan after the load event finds it ready.
+   */
+  async wake() {
+    engine().catch(() => {});
+    return null;
   },
   /** The content script reports how long the whole round trip took (for local health only). */
   async timing(msg) {
     if (Number.isFinite(msg.roundTripMs)) state.roundTrips = [...state.roundTrips.slice(-499), msg.roundTripMs];
+    for (const [k, list] of Object.entries(state.timings)) {
+      const v = msg.parts?.[k];
+      if (Number.isFinite(v)) {
+        if (list.length >= 500) list.shift();
+        list.push(v);
+      }
+    }
   },
   popupState: (msg) => popupState(msg.tabId),
   async trust(msg, sender) {
@@ -348,12 +423,12 @@ const handlers = {
     await b.createTab({ url: b.getURL(`report/report.html?tab=${tabId}`) });
   },
   async reportDraft(msg) {
-    const tab = await b.session.get(`tab:${msg.tabId}`);
+    const tab = await tabRecord(msg.tabId);
     if (!tab) throw new Error('noVerdictForTab');
     return { payload: buildReport(tab.verdict, { reason: msg.reason, note: msg.note, version: b.extensionVersion() }), endpoint: state.settings?.reportEndpoint };
   },
   async sendReport(msg) {
-    const tab = await b.session.get(`tab:${msg.tabId}`);
+    const tab = await tabRecord(msg.tabId);
     if (!tab) throw new Error('noVerdictForTab');
     await engine();
     const payload = buildReport(tab.verdict, { reason: msg.reason, note: msg.note, version: b.extensionVersion() });
@@ -448,6 +523,7 @@ b.onMessage(async (msg, sender) => {
 });
 
 b.onTabRemoved((tabId) => {
+  tabs.delete(tabId);
   b.session.remove(`tab:${tabId}`).catch(() => {});
 });
 

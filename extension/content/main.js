@@ -12,21 +12,62 @@ import { describe } from '../lib/words.js';
 const PHASH_BUDGET_MS = 25;
 let dismissed = false;
 
+/** Shared clock of the content script and the worker (ms since the epoch, sub-ms precision). */
+const clock = () => performance.timeOrigin + performance.now();
+
+/**
+ * Runs `fn` in a task of its own. Not setTimeout: where the page's scripts are switched off
+ * (site settings, DevTools emulation), Chromium does not run the content script's timers either,
+ * while scheduled tasks and message-channel tasks still run.
+ */
+function nextTask(fn) {
+  if (typeof globalThis.scheduler?.postTask === 'function') {
+    globalThis.scheduler.postTask(fn).catch(() => {});
+    return;
+  }
+  const c = new MessageChannel();
+  c.port1.onmessage = () => {
+    c.port1.close();
+    fn();
+  };
+  c.port2.postMessage(null);
+}
+
+/** Lets the page run between the steps of a scan (each step is one short task). */
+const yieldToPage = () => new Promise((r) => nextTask(r));
+
 async function run() {
-  const t0 = performance.now();
+  // extract: time spent in the three steps (not counting the page's tasks between them).
+  let t0 = performance.now();
   const { features, candidates } = extractFromDocument(document, location.href);
+  let extractMs = performance.now() - t0;
+  await yieldToPage();
+  t0 = performance.now();
   features.html = serializeDocument(document);
+  extractMs += performance.now() - t0;
+  await yieldToPage();
+  t0 = performance.now();
   features.image_phashes = await hashCandidates(candidates, location.href, performance.now() + PHASH_BUDGET_MS);
   const t1 = performance.now();
-  const { verdict } = await send({ type: 'scan', features });
+  extractMs += t1 - t0;
+  const sentAt = performance.timeOrigin + t1;
+  const { verdict, timing } = await send({ type: 'scan', features });
+  const gotAt = clock();
   render(verdict);
   const t2 = performance.now();
-  send({ type: 'timing', roundTripMs: t2 - t1, extractMs: t1 - t0 }).catch(() => {});
+  // features extracted → verdict shown, and its parts: message (content script → worker),
+  // worker (first-seen lookup + engine), reply (worker → content script), render.
+  const parts = { extract: extractMs, render: t2 - (gotAt - performance.timeOrigin) };
+  if (timing) {
+    Object.assign(parts, { message: timing.recvAt - sentAt, worker: timing.replyAt - timing.recvAt, engine: timing.engineMs, reply: gotAt - timing.replyAt });
+  }
+  send({ type: 'timing', roundTripMs: t2 - t1, extractMs: parts.extract, parts }).catch(() => {});
 }
 
 function render(verdict) {
   removeAlert();
-  if (dismissed || verdict.trusted) return;
+  // Green: nothing to show (and no need to build the words).
+  if (dismissed || verdict.trusted || (verdict.level !== 'red' && verdict.level !== 'yellow')) return;
   const words = describe(verdict, t);
   const on = {
     // Not history.back(): scam pages flood the history (pushState) so "back" stays on them.
@@ -57,10 +98,30 @@ onMessage((msg) => {
   return undefined;
 });
 
-// Injected at document_start; scans at DOMContentLoaded, so pages that redirect with script
-// during load are still checked, and the warning comes before the page finishes loading.
+/** A page whose load event never comes (a request left hanging) is scanned this long after parsing. */
+const MAX_WAIT_AFTER_DOM_MS = 1500;
+
+/**
+ * Calls `fn` once, in a task of its own after the load event (so the scan never delays the
+ * page's load), or MAX_WAIT_AFTER_DOM_MS after DOMContentLoaded if the load event is late.
+ */
+function afterLoad(fn) {
+  let started = false;
+  const go = () => {
+    if (started) return;
+    started = true;
+    nextTask(fn);
+  };
+  if (document.readyState === 'complete') return go();
+  window.addEventListener('load', go, { once: true });
+  const late = () => setTimeout(go, MAX_WAIT_AFTER_DOM_MS); // (best effort: see nextTask)
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', late, { once: true });
+  else late();
+}
+
+// Injected at document_start (only to be ready early); scans after the load event.
+// The wake-up message starts a stopped service worker (and its engine) while the page loads.
 if (/^https?:$/.test(location.protocol)) {
-  const go = () => run().catch(() => {});
-  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', go, { once: true });
-  else go();
+  send({ type: 'wake' }).catch(() => {});
+  afterLoad(() => run().catch(() => {}));
 }

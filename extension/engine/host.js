@@ -21,7 +21,8 @@ function importGlue(glueUrl) {
 export class EngineHost {
   /**
    * @param {object} opts
-   * @param {BufferSource|WebAssembly.Module} opts.wasm  the .wasm bytes or a compiled module
+   * @param {BufferSource|WebAssembly.Module|Promise<WebAssembly.Module>} opts.wasm  the .wasm bytes,
+   *   a compiled module, or a promise of one (e.g. WebAssembly.compileStreaming started early)
    * @param {string} [opts.glueUrl]  URL of the wasm-bindgen JS glue (for the default loader)
    * @param {(generation: number) => Promise<object>} [opts.loadGlue]  fresh glue instances
    */
@@ -36,14 +37,21 @@ export class EngineHost {
     this.settings = null;
     this.level = 1;
     this.lastTelemetry = null;
+    this.exports = null;
+  }
+
+  /** Size of the engine's wasm linear memory in bytes (it never shrinks), or null before loading. */
+  memoryBytes() {
+    return this.exports?.memory?.buffer.byteLength ?? null;
   }
 
   async #instantiate() {
     const glue = await this.loadGlue(this.generation);
+    if (typeof this.wasmSource?.then === 'function') this.wasmSource = await this.wasmSource;
     if (!(this.wasmSource instanceof WebAssembly.Module)) {
       this.wasmSource = await WebAssembly.compile(this.wasmSource);
     }
-    glue.initSync({ module: this.wasmSource });
+    this.exports = glue.initSync({ module: this.wasmSource });
     this.glue = glue;
   }
 
