@@ -3,6 +3,7 @@
 import { local, managed, send, t } from '../lib/browser.js';
 import { localize, el } from '../lib/i18n.js';
 import { effective, exportSettings, importSettings, normalizeSite, sanitize } from '../lib/settings.js';
+import { telemetryEndpoint } from '../background/telemetry_upload.js';
 
 localize();
 const $ = (id) => document.getElementById(id);
@@ -35,6 +36,7 @@ async function render() {
   $('threshold').disabled = locked.has('redThreshold');
   $('telemetry').checked = settings.telemetryOptIn;
   $('telemetry').disabled = locked.has('telemetryOptIn');
+  $('telemetry-where').textContent = t('optionsTelemetryWhere', telemetryEndpoint(settings.reportEndpoint) ?? '');
   $('endpoint').value = settings.reportEndpoint;
   $('endpoint').disabled = locked.has('reportEndpoint');
   $('update-urls').value = settings.updateUrls.join('\n');
