@@ -158,10 +158,11 @@ export async function setPref(driver, name, value) {
 /**
  * What the FerretWatch overlay shows, read through WebDriver's Get Element Shadow Root (Firefox
  * returns closed shadow roots to WebDriver, never to the page): `null` without an overlay, else
- * {closedToPage, role, text (the visible text, as rendered), headline, buttons: [{action, text,
- * element}], root}. `headline` is the warning's <h1> or the notice's second line.
+ * {closedToPage, role, text (the visible text, as rendered; null with `rendered: false`), lines
+ * (the warning's <h1> and advice, or the notice's paragraphs), buttons: [{action, text, element}]
+ * (the ones shown), root (the shadow root, for findElement)}.
  */
-export async function overlayContent(driver) {
+export async function overlayContent(driver, { rendered = true } = {}) {
   const hosts = await driver.findElements(By.css('ferretwatch-alert'));
   if (!hosts.length) return null;
   const closedToPage = await driver.executeScript('return document.querySelector("ferretwatch-alert").shadowRoot === null');
@@ -170,16 +171,18 @@ export async function overlayContent(driver) {
   if (!boxes.length) return null;
   const box = boxes[0];
   const role = await box.getAttribute('role');
-  const text = await box.getText();
+  // `text` is what is rendered (empty while the overlay is still transparent: it fades in over
+  // 180 ms); `lines` and the buttons' text are the elements' text content (readable at once).
+  const text = rendered ? await box.getText() : null;
   const lines = await root.findElements(By.css(role === 'status' ? '.notice > p' : 'h1, .advice'));
   const shown = [];
-  for (const l of lines) shown.push(await l.getText());
+  for (const l of lines) shown.push(await l.getProperty('textContent'));
   const buttons = [];
   for (const b of await root.findElements(By.css('button'))) {
     const action = await b.getAttribute('data-action');
     // Only the confirmation's buttons are ever hidden (until "Trust this site" is pressed).
     if (action.startsWith('trust-') && !(await b.isDisplayed())) continue;
-    buttons.push({ action, text: await b.getText(), element: b });
+    buttons.push({ action, text: await b.getProperty('textContent'), element: b });
   }
   return { closedToPage, role, text, lines: shown, buttons, root };
 }
