@@ -212,7 +212,10 @@ export class Updater {
    * Returns {files, created, source}.
    */
   async startupPack() {
-    const [rec, bundled] = await Promise.all([lkgGet().catch(() => null), this.#bundledFiles()]);
+    // The cache must never hold up the first verdict: after 1.5 s without an answer from
+    // IndexedDB, start on the bundled pack (the next start tries the cache again).
+    const cached = Promise.race([lkgGet().catch(() => null), new Promise((r) => setTimeout(() => r(null), 1500))]);
+    const [rec, bundled] = await Promise.all([cached, this.#bundledFiles()]);
     if (rec?.files) {
       this.startedFrom = rec;
       const files = withoutExpired(rec.files, rec.expiries);

@@ -1,6 +1,6 @@
 // Popup: the current tab's verdict in plain words, details on demand, the rule pack and its
 // age, the service (degradation) level and where it comes from, and local health figures.
-import { activeTab, openOptions, send, t } from '../lib/browser.js';
+import { activeTab, local, openOptions, send, t, uiLanguage } from '../lib/browser.js';
 import { localize, el } from '../lib/i18n.js';
 import { describe } from '../lib/words.js';
 
@@ -45,11 +45,30 @@ async function render() {
   const age = state.pack.ageDays;
   $('pack').textContent = `${state.pack.version} · ${age === null ? '' : age < 1 ? t('popupAgeToday') : t('popupAgeDays', Math.floor(age))}`;
   renderUpdates(state);
+  await renderBulletin(v);
   $('level').textContent = `${t(`levelName${state.level.level}`)} · ${t(`levelSource_${state.level.source}`)}`;
   $('latency').textContent = fmtMs(state.health.p95Ms);
   $('pages').textContent = String(state.health.pages);
   $('problems').textContent = `${state.health.crashes} · ${state.health.failures}`;
   document.body.dataset.ready = 'true';
+}
+
+/**
+ * A signed bulletin (pulled with the rule updates, verified in wasm) about the site of this tab:
+ * its scope names the site, or its brands the brand the page impersonates. Text only.
+ */
+async function renderBulletin(v) {
+  const box = $('bulletin');
+  const { bulletins = [] } = v ? await local.get('bulletins') : {};
+  const now = Date.now() / 1000;
+  const brands = new Set((v?.findings ?? []).map((f) => f.target).filter(Boolean));
+  const b = bulletins.find((x) => x.created_at + x.ttl > now && (x.scope.includes(v.registrable_domain) || x.brands.some((n) => brands.has(n))));
+  box.hidden = !b;
+  if (!b) return;
+  const lang = uiLanguage().split('-')[0];
+  $('bulletin-text').textContent = b.advisory[lang] ?? b.advisory.en ?? Object.values(b.advisory)[0] ?? '';
+  $('bulletin-links').replaceChildren(...b.safe_links.filter((u) => u.startsWith('https://')).map((u) => el('li', {}, el('a', { href: u, target: '_blank', rel: 'noopener' }, u))));
+  box.dataset.id = b.id;
 }
 
 /** Plain words for why an update was refused or failed (the stable `kind` of the verifier). */

@@ -164,6 +164,20 @@ describe('rule updates (Chromium, local CDN)', () => {
     // The bulletin came with it.
     const { bulletins } = await browser.sw.evaluate(() => chrome.storage.local.get('bulletins'));
     assert.deepEqual(bulletins.map((x) => x.id), ['TEST-1']);
+    // …and the popup shows it on the site it names.
+    const url = `http://${HOST}:${cdn.port}/pages/page.html?bulletin=1`;
+    const tab = await browser.ctx.newPage();
+    await tab.goto(url, { waitUntil: 'domcontentloaded' });
+    const ts = await tabState(browser.sw, url);
+    const pp = await browser.ctx.newPage();
+    await pp.setViewportSize({ width: 412, height: 760 });
+    await pp.goto(`chrome-extension://${EXTENSION_ID}/popup/popup.html?tab=${ts.tabId}`);
+    await pp.waitForSelector('body[data-ready=true]');
+    assert.equal(await pp.isVisible('#bulletin'), true);
+    assert.equal(await pp.textContent('#bulletin-text'), 'Fake gift-card shops are active');
+    await pp.screenshot({ path: join(SHOTS, 'chromium-popup-bulletin.png'), fullPage: true });
+    await pp.close();
+    await tab.close();
     // Next check: If-None-Match, 304, nothing else downloaded.
     const again = await seen(checkNow);
     const m = again.requests.find((q) => q.path === '/cdn/manifest.json' && q.method === 'GET');
