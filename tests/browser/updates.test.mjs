@@ -123,7 +123,7 @@ after(async () => {
 });
 
 describe('rule updates (Chromium, local CDN)', () => {
-  test('the signed bundled pack is verified in wasm at start', async () => {
+  test('the signed bundled pack is verified in wasm at start', async (t) => {
     let s = await status();
     for (let i = 0; i < 50 && !s.pack?.signers; i++) {
       await new Promise((r) => setTimeout(r, 100));
@@ -132,6 +132,8 @@ describe('rule updates (Chromium, local CDN)', () => {
     assert.equal(s.source, 'bundled');
     assert.equal(s.packVersion, bundledVersion);
     assert.equal(s.pack.signers.length, 2, 'two publisher signatures checked');
+    const { health } = await send({ type: 'popupState' });
+    t.diagnostic(`cold start from the bundled pack: ${JSON.stringify(health.loadTimings)}`);
     assert.ok(s.nextCheckAt > Date.now() + 60_000, 'the first scheduled check is minutes away, not at start');
     assert.deepEqual(s.urls, ['http://127.0.0.1:1/', cdn.url]);
     const v = await visit();
@@ -249,7 +251,7 @@ describe('rule updates (Chromium, local CDN)', () => {
     });
   }
 
-  test('the last known good pack survives a browser restart (IndexedDB)', async () => {
+  test('the last known good pack survives a browser restart (IndexedDB)', async (t) => {
     await browser.ctx.close();
     browser = await launch();
     ctl = browser.page;
@@ -260,6 +262,8 @@ describe('rule updates (Chromium, local CDN)', () => {
     }
     assert.equal(s.source, 'update');
     assert.equal(s.packVersion, '2026.11.25.2');
+    const { health } = await send({ type: 'popupState' });
+    t.diagnostic(`cold start from the cached pack: ${JSON.stringify(health.loadTimings)}`);
     const v = await visit();
     assert.equal(v.pack_version, '2026.11.25.2');
     assert.ok(v.findings.some((f) => f.signal === 'reputation_hit'));
