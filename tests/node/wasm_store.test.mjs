@@ -128,3 +128,26 @@ test('control documents and bulletins are verified with the publishers of keys.j
   assert.deepEqual(b.scope, ['paypa1.com']);
   assert.throws(() => verifyBulletin(readFileSync(join(dir, 'b.json')), keys, opts({ nowMs: Date.now() + 40 * 86400_000 })), (e) => e.kind === 'expired');
 });
+
+test('bad input is refused with an error, never a trap', () => {
+  const junk = new TextEncoder().encode('{"payload": "!!", "signatures": []}');
+  const cases = [
+    () => stagePack({}, null, opts()),
+    () => stagePack({ 'manifest.json': junk }, 7, opts()),
+    () => stagePack({ 'manifest.json': 'not bytes' }, null, opts()),
+    () => stagePack(v1, { [listPath]: 'x' }, opts()),
+    () => stagePack(v1, null, { nowMs: 'soon' }),
+    () => stagePack(v1, null, opts({ roots: ['not base64'] })),
+    () => verifyManifest(junk, undefined, opts()),
+    () => verifyManifest(new Uint8Array(2 * 1024 * 1024), undefined, opts()),
+    () => livePackFiles(v1, { [listPath]: 'tomorrow' }, Date.now()),
+    () => verifyControl(junk, -5, v1['keys.json'], opts()),
+    () => verifyControl(v1['manifest.json'], 0, v1['keys.json'], opts()),
+    () => verifyBulletin(new Uint8Array([0xff, 0xfe]), undefined, opts()),
+  ];
+  for (const [i, f] of cases.entries()) {
+    assert.throws(f, (e) => !(e instanceof WebAssembly.RuntimeError) && e instanceof Error, `case ${i}`);
+  }
+  // The module still works afterwards.
+  assert.equal(stagePack(v1, null, opts()).packVersion, '2026.12.1.1');
+});
