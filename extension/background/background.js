@@ -491,6 +491,7 @@ const handlers = {
       sessions: 1,
       page_loads: counters.pages_scanned + Object.values(counters.failures).reduce((a, n) => a + n, 0),
       engine: counters,
+      pack_updates: updater.telemetry(),
     };
   },
   /** Checks for rule updates now instead of at the next alarm (extension pages only: tests, diagnostics). */

@@ -34,6 +34,8 @@ export const SCHEDULE = Object.freeze({
   requestTimeoutMs: 30_000,
 });
 
+/** `pack_updates.download_ms` bounds of the telemetry schema (docs/telemetry.md). */
+const DOWNLOAD_BOUNDS = [100, 250, 500, 1000, 2000, 5000, 10000, 30000, 60000];
 const LIMITS = Object.freeze({ manifest: 1024 * 1024, document: 256 * 1024, pack: 32 * 1024 * 1024, bulletins: 32 });
 const ALARM = 'fw-update';
 const EXPIRY_ALARM = 'fw-expiry';
@@ -74,10 +76,12 @@ const lkgDelete = () => idbOp('readwrite', (s) => s.delete(DB.key));
 
 /** A CDN problem (unreachable, HTTP error): try the next URL, back off. */
 class CdnError extends Error {
-  constructor(kind, message) {
+  constructor(kind, message, metric = 'network') {
     super(message);
     this.kind = kind;
     this.cdn = true;
+    /** The telemetry kind (`network`, `timeout`, `http_4xx`, `http_5xx`). */
+    this.metric = metric;
   }
 }
 
@@ -99,10 +103,10 @@ async function fetchLimited(url, limit, headers = {}) {
     try {
       r = await fetch(url, { headers, cache: 'no-store', credentials: 'omit', redirect: 'error', signal: ctrl.signal });
     } catch (e) {
-      throw new CdnError('cdn_unreachable', `${url}: ${e.message ?? e}`);
+      throw new CdnError('cdn_unreachable', `${url}: ${e.message ?? e}`, ctrl.signal.aborted ? 'timeout' : 'network');
     }
     if (r.status === 304 || r.status === 404) return { status: r.status, bytes: null, etag: r.headers.get('etag') };
-    if (!r.ok) throw new CdnError('cdn_http_error', `${url}: HTTP ${r.status}`);
+    if (!r.ok) throw new CdnError('cdn_http_error', `${url}: HTTP ${r.status}`, `http_${Math.min(5, Math.floor(r.status / 100))}xx`);
     const declared = Number(r.headers.get('content-length'));
     if (Number.isFinite(declared) && declared > limit) {
       ctrl.abort();
@@ -116,7 +120,7 @@ async function fetchLimited(url, limit, headers = {}) {
       try {
         chunk = await reader.read();
       } catch (e) {
-        throw new CdnError('cdn_unreachable', `${url}: ${e.message ?? e}`);
+        throw new CdnError('cdn_unreachable', `${url}: ${e.message ?? e}`, ctrl.signal.aborted ? 'timeout' : 'network');
       }
       if (chunk.done) break;
       if (n + chunk.value.length > limit) {
@@ -174,6 +178,8 @@ export class Updater {
     this.bundled = null; // {files, index}
     this.active = null; // {version, created, expires, source, files (resolved), expiries, ...}
     this.running = null;
+    /** This worker life's update outcomes, as the telemetry batch's `pack_updates`. */
+    this.counts = { ok: 0, failed: {}, rejected: {}, download_ms: { bounds: [...DOWNLOAD_BOUNDS], counts: new Array(DOWNLOAD_BOUNDS.length + 1).fill(0), sum: 0, count: 0 } };
     b.onAlarm((alarm) => {
       if (alarm.name === ALARM) this.check({ scheduled: true }).catch(() => {});
       if (alarm.name === EXPIRY_ALARM) this.refreshExpiry().catch(() => {});
@@ -333,6 +339,7 @@ export class Updater {
       }
     }
     const now = Date.now();
+    this.#count(outcome.result ? null : rejected ?? cdnError);
     const patch = { lastCheckAt: now, lastCheck: outcome };
     let next;
     if (outcome.result) {
@@ -356,6 +363,30 @@ export class Updater {
     return this.status();
   }
 
+  #count(error) {
+    const c = this.counts;
+    if (!error) c.ok += 1;
+    else {
+      const map = error.cdn ? c.failed : c.rejected;
+      const kind = error.cdn ? error.metric : /^[a-z0-9_]{1,40}$/.test(error.kind ?? '') ? error.kind : 'other';
+      map[kind] = (map[kind] ?? 0) + 1;
+    }
+  }
+
+  #observeDownload(ms) {
+    const h = this.counts.download_ms;
+    let i = h.bounds.findIndex((x) => ms <= x);
+    if (i < 0) i = h.bounds.length;
+    h.counts[i] += 1;
+    h.sum += Math.round(ms);
+    h.count += 1;
+  }
+
+  /** `pack_updates` of a schema-v1 telemetry batch for this worker life (docs/telemetry.md). */
+  telemetry() {
+    return structuredClone(this.counts);
+  }
+
   /** One base URL: manifest (+ pack), control document, bulletins. Throws CdnError or a rejection. */
   async #checkBase(base, level, st) {
     const trust = await this.#trust();
@@ -364,6 +395,7 @@ export class Updater {
     let keys = this.active.keys ?? null;
     if (level <= 2) {
       const etag = st.etags?.[base];
+      const t0 = performance.now();
       const m = await fetchLimited(`${base}manifest.json`, LIMITS.manifest, etag ? { 'If-None-Match': etag } : {});
       if (m.status === 404) throw new CdnError('cdn_http_error', `${base}manifest.json: HTTP 404`);
       if (m.status === 304) {
@@ -376,6 +408,8 @@ export class Updater {
         keys = k.bytes ?? keys;
         const accepted = await this.#offer(base, host, trust, m.bytes, k.bytes, st);
         result.accepted = true;
+        // Pack download: manifest request → new pack in force.
+        this.#observeDownload(performance.now() - t0);
         result.packVersion = accepted.packVersion;
         const fresh = await this.#state();
         await this.#setState({ etags: { ...(fresh.etags ?? {}), [base]: m.etag ?? undefined } });

@@ -181,6 +181,9 @@ describe('rule updates (Chromium, local CDN)', () => {
     await pp.close();
     await tab.close();
     // Next check: If-None-Match, 304, nothing else downloaded.
+    const tb = await send({ type: 'telemetryBatch' });
+    assert.equal(tb.pack_updates.download_ms.count, 1, 'one pack downloaded');
+    assert.equal(tb.pack_updates.ok, 1);
     const again = await seen(checkNow);
     const m = again.requests.find((q) => q.path === '/cdn/manifest.json' && q.method === 'GET');
     assert.equal(m.status, 304);
@@ -248,6 +251,8 @@ describe('rule updates (Chromium, local CDN)', () => {
       assert.match(p.rejected, new RegExp(`^Update ${c.version.replaceAll('.', '\\.')} was refused: .+\\. The rules in use were kept\\.$`));
       assert.match(p.pack, /^2026\.11\.25\.2 /);
       assert.equal((await visit()).pack_version, '2026.11.25.2');
+      const tb = await send({ type: 'telemetryBatch' });
+      assert.ok(tb.pack_updates.rejected[c.kinds[0]] >= 1, 'counted in telemetry by kind');
     });
   }
 
@@ -313,6 +318,11 @@ describe('rule updates (Chromium, local CDN)', () => {
     const r2 = await checkNow();
     assert.equal(r2.failures, 2);
     assert.ok(r2.nextCheckAt >= before + 2 * 60 * 60_000, 'exponential backoff');
+    // Update outcomes feed the telemetry batch (this worker life: since the restart).
+    const batch = await send({ type: 'telemetryBatch' });
+    assert.equal(batch.pack_updates.failed.network, 2);
+    assert.ok(batch.pack_updates.ok >= 3, `ok ${batch.pack_updates.ok}`);
+    assert.deepEqual(batch.pack_updates.rejected, {});
     const p = await popup('stale');
     assert.match(p.updates, /^Failing since .+: the update server cannot be reached$/);
     assert.match(p.stale ?? '', /^The rules could not be updated recently\./);
