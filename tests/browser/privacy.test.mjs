@@ -19,7 +19,7 @@ let recorder;
 const pages = allPages();
 
 /** Chromium's own service requests (not page, not extension), seen with or without it. */
-const BROWSER_SERVICES = /^https?:\/\/(content-autofill|optimizationguide-pa|update|clients\d?|safebrowsing)\.google(apis)?\.com(:443)?\//;
+const BROWSER_SERVICES = /^https?:\/\/(content-autofill|optimizationguide-pa|update|clients\d?|safebrowsing|accounts)\.google(apis)?\.com(:443)?\//;
 /** Pack, bulletin and control-document pulls: GETs under a configured update URL (and the tunnel to its host). */
 const UPDATE_URLS = DEFAULTS.updateUrls;
 const isUpdatePull = (r) => {
@@ -31,6 +31,7 @@ const isUpdatePull = (r) => {
 async function browse({ extension }) {
   const b = await launch({ proxyUrl: servers.proxyUrl, extension });
   if (extension) {
+    withExt = { b }; // closed in after(), also when browsing fails
     // Reports and telemetry would go to the real collector (through the recording proxy).
     await b.sw.evaluate((url) => chrome.storage.local.set({ settings: { reportEndpoint: url } }), recorder.reportUrl);
   }
@@ -60,6 +61,15 @@ before(async () => {
   servers.forward(recorder.url);
 });
 let withExt;
+/** The browser of the first test, or (when that one failed early) a fresh one set up the same way. */
+async function extBrowser() {
+  if (!withExt) {
+    const b = await launch({ proxyUrl: servers.proxyUrl });
+    await b.sw.evaluate((url) => chrome.storage.local.set({ settings: { reportEndpoint: url } }), recorder.reportUrl);
+    withExt = { b };
+  }
+  return withExt.b;
+}
 after(async () => {
   await withExt?.b.close().catch(() => {});
   await servers?.close();
@@ -87,7 +97,7 @@ describe('privacy (Chromium)', () => {
   });
 
   test('a report is sent only when asked, to the report endpoint only, and stored once', async () => {
-    const { b } = withExt;
+    const b = await extBrowser();
     const red = pages.find((p) => p.expected === 'red');
     const tab = await b.ctx.newPage();
     await tab.goto(red.url, { waitUntil: 'commit' });
@@ -116,7 +126,7 @@ describe('privacy (Chromium)', () => {
   });
 
   test('telemetry leaves only when opted in, as one aggregate batch to the collector', async () => {
-    const { b } = withExt;
+    const b = await extBrowser();
     try {
       const page = await b.ctx.newPage();
       await page.goto(`chrome-extension://${EXTENSION_ID}/options/options.html`);
@@ -131,12 +141,23 @@ describe('privacy (Chromium)', () => {
       await page.waitForFunction(async () => (await chrome.storage.local.get('settings')).settings?.telemetryOptIn === true);
       const alarm = await b.sw.evaluate(() => chrome.alarms.get('telemetry'));
       assert.ok(alarm && alarm.scheduledTime > Date.now() + 50 * 60_000 && alarm.scheduledTime < Date.now() + 70 * 60_000, 'hourly upload scheduled (with jitter)');
+      // This worker life's scan count (the same counters, not yet uploaded), before and after 3 pages.
+      const scanned = async () => (await page.evaluate(() => chrome.runtime.sendMessage({ type: 'telemetryBatch' }))).engine.pages_scanned;
+      const n0 = await scanned();
+      assert.ok(n0 >= 1, 'pages were scanned before opting in');
       for (const p of pages.filter((x) => !redirectsByScript(x)).slice(0, 3)) {
         const t = await b.ctx.newPage();
         await t.goto(p.url, { waitUntil: 'commit' });
-        await tabState(b.sw, p.url);
+        await t.waitForLoadState('load', { timeout: 15000 }).catch(() => {});
         await t.close();
       }
+      const until = Date.now() + 20000;
+      let n1 = await scanned();
+      while (n1 < n0 + 3 && Date.now() < until) {
+        await new Promise((r) => setTimeout(r, 200));
+        n1 = await scanned();
+      }
+      assert.ok(n1 >= n0 + 3, `the 3 pages were scanned (${n1 - n0})`);
       const start = servers.log.length;
       const on = await page.evaluate(() => chrome.runtime.sendMessage({ type: 'uploadTelemetry' }));
       assert.equal(on.status, 'sent', JSON.stringify(on));
@@ -145,6 +166,7 @@ describe('privacy (Chromium)', () => {
       const batch = JSON.parse(sent[0].body);
       assert.equal(batch.schema, 'ferretwatch.telemetry.v1');
       assert.ok(batch.engine.pages_scanned >= 3, `scans after opting in are counted (${batch.engine.pages_scanned})`);
+      assert.ok(batch.engine.pages_scanned <= n1 - n0, `scans before opting in are not (${batch.engine.pages_scanned} > ${n1 - n0})`);
       for (const p of pages) assert.ok(!sent[0].body.includes(new URL(p.url).hostname), 'no host name in the batch');
       assert.ok(!/https?:/.test(sent[0].body), 'no URL in the batch');
       assert.equal(metric(await collector.metrics(), 'ferretwatch_collector_telemetry_batches_total'), 1);
