@@ -435,15 +435,27 @@ export class Updater {
       e.version = peekVersion(manifest);
       throw e;
     }
-    // Artifacts: reuse what the held pack has under the same hash, fetch the rest.
+    // Artifacts: reuse what the held pack has under the same hash (known from its manifest, or
+    // hashed here for a file of the same size, e.g. of the bundled pack), fetch the rest.
+    // Whatever is reused is checked again by stagePack like a download.
     const held = new Map();
     for (const art of a.artifactList ?? []) {
       const bytes = a.deltas?.[art.path] ?? a.files[art.path];
       if (bytes) held.set(art.sha256, bytes);
     }
+    const heldBySize = new Map();
+    for (const bytes of [...Object.values(a.files), ...Object.values(a.deltas ?? {})]) {
+      if (!heldBySize.has(bytes.length)) heldBySize.set(bytes.length, []);
+      heldBySize.get(bytes.length).push(bytes);
+    }
     const files = { 'manifest.json': manifest };
     if (keys) files['keys.json'] = keys;
     for (const art of info.artifacts) {
+      if (!held.has(art.sha256)) {
+        for (const bytes of heldBySize.get(art.size) ?? []) {
+          if ((await sha256Hex(bytes)) === art.sha256) held.set(art.sha256, bytes);
+        }
+      }
       if (held.has(art.sha256) && held.get(art.sha256).length === art.size) {
         files[art.path] = held.get(art.sha256);
         continue;
@@ -542,6 +554,11 @@ export class Updater {
       urls: this.settings().updateUrls ?? DEFAULTS.updateUrls,
     };
   }
+}
+
+async function sha256Hex(bytes) {
+  const d = new Uint8Array(await crypto.subtle.digest('SHA-256', bytes));
+  return Array.from(d, (x) => x.toString(16).padStart(2, '0')).join('');
 }
 
 function sameBytes(a, b) {

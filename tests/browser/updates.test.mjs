@@ -156,7 +156,10 @@ describe('rule updates (Chromium, local CDN)', () => {
     assert.equal(r.lastRejection, null);
     const paths = requests.filter((q) => q.method === 'GET').map((q) => q.path);
     assert.ok(paths.includes('/cdn/manifest.json') && paths.includes('/cdn/keys.json') && paths.includes('/cdn/control.json'));
-    assert.ok(paths.some((p) => p.startsWith('/cdn/artifacts/')), 'artifacts fetched by hash');
+    const fetched = paths.filter((p) => p.startsWith('/cdn/artifacts/'));
+    assert.ok(fetched.length > 0, 'artifacts fetched by hash');
+    const brands = fw('pack', 'inspect', v2).artifacts.find((x) => x.path === 'brands.json');
+    assert.ok(!fetched.includes(`/cdn/artifacts/${brands.sha256}`), 'an artifact the bundled pack already has is not downloaded again');
     assert.ok(requests.every((q) => q.path.startsWith('/cdn/')), 'requests only under the configured update URL');
     // Verdicts use the new pack.
     const v = await visit();
