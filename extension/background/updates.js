@@ -36,7 +36,9 @@ export const SCHEDULE = Object.freeze({
 
 /** `pack_updates.download_ms` bounds of the telemetry schema (docs/telemetry.md). */
 const DOWNLOAD_BOUNDS = [100, 250, 500, 1000, 2000, 5000, 10000, 30000, 60000];
-const LIMITS = Object.freeze({ manifest: 1024 * 1024, document: 256 * 1024, pack: 32 * 1024 * 1024, bulletins: 32 });
+// `pack`: the pack cache budget (PRODUCT.md: ≤ 10 MB), so a pack that could not be kept as the
+// last known good is refused before any artifact is fetched (`download_too_large`).
+const LIMITS = Object.freeze({ manifest: 1024 * 1024, document: 256 * 1024, pack: 10 * 1024 * 1024, bulletins: 32 });
 const ALARM = 'fw-update';
 const EXPIRY_ALARM = 'fw-expiry';
 const STATE_KEY = 'updateState';
