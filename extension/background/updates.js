@@ -272,6 +272,7 @@ export class Updater {
       if (this.startedFrom) await this.#load(this.active);
     }
     await this.refreshExpiry();
+    await this.#dropExpiredControl();
     this.#announce();
     await this.#schedule(st.nextCheckAt ?? Date.now() + SCHEDULE.firstCheckMs[0] + jitter(SCHEDULE.firstCheckMs[1] - SCHEDULE.firstCheckMs[0]));
   }
@@ -321,6 +322,7 @@ export class Updater {
   async #check(scheduled) {
     await this.host();
     if (!this.active) await this.engineReady();
+    await this.#dropExpiredControl();
     const settings = this.settings();
     const urls = (settings.updateUrls ?? DEFAULTS.updateUrls).slice(0, 8);
     const level = this.level();
@@ -491,14 +493,22 @@ export class Updater {
     return staged;
   }
 
+  /** A control document past its expiry no longer sets the level: dropping it re-applies the level sources. */
+  async #dropExpiredControl() {
+    const { control } = await b.local.get('control');
+    if (control && Number.isFinite(control.expires) && control.expires * 1000 <= Date.now()) await b.local.remove('control');
+  }
+
   async #pullControl(base, host, trust, keys) {
     const r = await fetchLimited(`${base}control.json`, LIMITS.document);
     if (r.status !== 200) return;
     const { control } = await b.local.get('control');
+    // The highest sequence applied survives the document's expiry (replay protection).
+    const held = Math.max(control?.sequence ?? 0, (await this.#state()).controlSequence ?? 0);
     try {
-      const c = host.glue.verifyControl(r.bytes, control?.sequence ?? 0, keys ?? undefined, this.#opts(trust));
+      const c = host.glue.verifyControl(r.bytes, held, keys ?? undefined, this.#opts(trust));
       if (!control || c.sequence !== control.sequence || c.level !== control.level) await b.local.set({ control: c });
-      await this.#setState({ controlError: null });
+      await this.#setState({ controlError: null, controlSequence: Math.max(held, c.sequence) });
     } catch (e) {
       // A replayed control document at the held sequence is the same one: not an error.
       await this.#setState({ controlError: errorInfo(e) });
