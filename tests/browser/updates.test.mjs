@@ -282,6 +282,7 @@ describe('rule updates (Chromium, local CDN)', () => {
     publishRaw(join(work, 'pack-2026.11.25.2'));
     const seq = Math.floor(Date.now() / 1000);
     fw('control', 'set-level', '3', '--reason', 'CDN incident', '--out', join(cdnDir, 'control.json'), '--sequence', String(seq), '--key', key('alice'), '--key', key('bob'));
+    cpSync(join(cdnDir, 'control.json'), join(work, 'control-3.json'));
     await checkNow();
     let s = await status();
     for (let i = 0; i < 50 && s.level.level !== 3; i++) {
@@ -302,6 +303,24 @@ describe('rule updates (Chromium, local CDN)', () => {
       s = await status();
     }
     assert.deepEqual(s.level, { level: 1, source: 'control' });
+    // Past its expiry a control document no longer sets the level (the clock cannot be moved:
+    // the stored document's expiry is), and an older one replayed afterwards is refused.
+    const level3 = readFileSync(join(work, 'control-3.json'));
+    rmSync(join(cdnDir, 'control.json'));
+    await browser.sw.evaluate(async () => {
+      const { control } = await chrome.storage.local.get('control');
+      await chrome.storage.local.set({ control: { ...control, expires: Math.floor(Date.now() / 1000) - 1 } });
+    });
+    await checkNow();
+    for (let i = 0; i < 50 && s.level.source !== 'default'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      s = await status();
+    }
+    assert.deepEqual(s.level, { level: 1, source: 'default' });
+    writeFileSync(join(cdnDir, 'control.json'), level3);
+    const replay = await checkNow();
+    assert.equal(replay.controlError?.kind, 'replay');
+    assert.deepEqual((await status()).level, { level: 1, source: 'default' });
   });
 
   test('with the CDN down, updates fail over, back off, and the popup shows the rules as stale', async () => {
