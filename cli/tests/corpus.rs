@@ -154,6 +154,8 @@ struct Got {
     level: String,
     score: u64,
     signals: BTreeSet<String>,
+    /// Brand domains named by the page's `brand_asset_mismatch` findings.
+    logo_targets: BTreeSet<String>,
     error: Option<String>,
 }
 
@@ -185,6 +187,15 @@ fn scan_corpus() -> BTreeMap<String, Got> {
             .as_array()
             .map(|f| f.iter().filter_map(|x| x["signal"].as_str().map(str::to_string)).collect())
             .unwrap_or_default();
+        let logo_targets = v["findings"]
+            .as_array()
+            .map(|f| {
+                f.iter()
+                    .filter(|x| x["signal"] == "brand_asset_mismatch")
+                    .filter_map(|x| x["target"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default();
         order.push(id.clone());
         got.insert(
             id,
@@ -192,6 +203,7 @@ fn scan_corpus() -> BTreeMap<String, Got> {
                 level: v["level"].as_str().unwrap_or("?").to_string(),
                 score: v["score"].as_u64().unwrap_or(0),
                 signals,
+                logo_targets,
                 error: v["error"].as_str().map(str::to_string),
             },
         );
@@ -251,6 +263,33 @@ fn every_page_gets_its_expected_level_and_signals() {
         }
         panic!("{msg}");
     }
+}
+
+/// Every brand that has logo hashes in the default pack (today: the stand-ins written by
+/// tests/corpus/make_logos.mjs, see packs/default/BRANDS.md) is recognised by its logo on at least
+/// one phishing page, so brands.json and the pages' embedded images cannot drift apart.
+#[test]
+fn every_brand_logo_hash_is_exercised() {
+    let path = repo().join("packs/default/brands.json");
+    let brands: Value =
+        serde_json::from_str(&std::fs::read_to_string(&path).expect("brands.json")).expect("brands.json is JSON");
+    let with_logos: Vec<String> = brands
+        .as_array()
+        .expect("brands.json is an array")
+        .iter()
+        .filter(|b| b["phashes"].as_array().is_some_and(|h| !h.is_empty()))
+        .map(|b| b["domains"][0].as_str().expect("brand has a main domain").to_string())
+        .collect();
+    assert!(!with_logos.is_empty(), "no brand has logo hashes: brand_asset_mismatch cannot fire");
+    let entries = entries();
+    let got = scan_corpus();
+    let recognised: BTreeSet<&str> = entries
+        .iter()
+        .filter(|e| e.is_phishing())
+        .flat_map(|e| got[&e.id].logo_targets.iter().map(String::as_str))
+        .collect();
+    let missing: Vec<&String> = with_logos.iter().filter(|d| !recognised.contains(d.as_str())).collect();
+    assert!(missing.is_empty(), "brands with logo hashes that no phishing page shows: {missing:?}");
 }
 
 /// The demo pages (demo/index.json, scanned by scripts/demo) are copies of corpus pages with the
