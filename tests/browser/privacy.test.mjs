@@ -12,6 +12,9 @@ import { faultProxy, metric, startCollector } from './collector.mjs';
 import { launch, tabState, keepInPlace, EXTENSION_ID } from './chromium.mjs';
 import { allPages, redirectsByScript } from './common.mjs';
 import { DEFAULTS } from '../../extension/lib/settings.js';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { ROOT } from './server.mjs';
 
 let servers;
 let collector;
@@ -139,7 +142,11 @@ describe('privacy (Chromium)', () => {
       assert.equal(await page.isChecked('#telemetry'), false);
       await page.check('#telemetry');
       await page.waitForFunction(async () => (await chrome.storage.local.get('settings')).settings?.telemetryOptIn === true);
-      const alarm = await b.sw.evaluate(() => chrome.alarms.get('telemetry'));
+      let alarm = null;
+      for (const until = Date.now() + 10000; !alarm && Date.now() < until; ) {
+        alarm = await b.sw.evaluate(() => chrome.alarms.get('telemetry'));
+        if (!alarm) await new Promise((r) => setTimeout(r, 100));
+      }
       assert.ok(alarm && alarm.scheduledTime > Date.now() + 50 * 60_000 && alarm.scheduledTime < Date.now() + 70 * 60_000, 'hourly upload scheduled (with jitter)');
       // This worker life's scan count (the same counters, not yet uploaded), before and after 3 pages.
       const scanned = async () => (await page.evaluate(() => chrome.runtime.sendMessage({ type: 'telemetryBatch' }))).engine.pages_scanned;
@@ -158,6 +165,12 @@ describe('privacy (Chromium)', () => {
         n1 = await scanned();
       }
       assert.ok(n1 >= n0 + 3, `the 3 pages were scanned (${n1 - n0})`);
+      // ops-probe reads the collector's /metrics: a first scrape (baseline) now, one after the upload.
+      const probeState = join(collector.dir, 'probe-state.json');
+      // (The second run evaluates up to a minute ahead, so the step holding the new batch is in.)
+      const probe = (now = []) => spawnSync(process.env.FW_OPS_PROBE ?? join(ROOT, 'target', 'debug', 'ops-probe'), ['evaluate', '--telemetry', `${collector.url}/metrics`, '--state', probeState, '--format', 'json', ...now], { encoding: 'utf8' });
+      const baseline = probe();
+      assert.equal(baseline.status, 3, `first scrape: no batch yet (${baseline.stderr})`);
       const start = servers.log.length;
       const on = await page.evaluate(() => chrome.runtime.sendMessage({ type: 'uploadTelemetry' }));
       assert.equal(on.status, 'sent', JSON.stringify(on));
@@ -169,7 +182,13 @@ describe('privacy (Chromium)', () => {
       assert.ok(batch.engine.pages_scanned <= n1 - n0, `scans before opting in are not (${batch.engine.pages_scanned} > ${n1 - n0})`);
       for (const p of pages) assert.ok(!sent[0].body.includes(new URL(p.url).hostname), 'no host name in the batch');
       assert.ok(!/https?:/.test(sent[0].body), 'no URL in the batch');
-      assert.equal(metric(await collector.metrics(), 'ferretwatch_collector_telemetry_batches_total'), 1);
+      const m = await collector.metrics();
+      assert.equal(metric(m, 'ferretwatch_collector_telemetry_batches_total'), 1);
+      assert.equal(metric(m, 'ferretwatch_pages_scanned_total'), batch.engine.pages_scanned, '/metrics shows the batch');
+      await new Promise((r) => setTimeout(r, 1100));
+      const probed = probe(['--now', String(Math.floor(Date.now() / 1000) + 60)]);
+      assert.ok(probed.status === 0 || probed.status === 1, `ops-probe on the collector: exit ${probed.status} ${probed.stderr}`);
+      assert.equal(JSON.parse(probed.stdout).telemetry.ingest.new, 1, 'ops-probe read the uploaded counts from /metrics');
       const other = servers.log.slice(start).filter((e) => !e.url.startsWith(recorder.url) && !BROWSER_SERVICES.test(e.url) && !isUpdatePull(`${e.method} ${e.url}`));
       assert.deepEqual(other.map((e) => e.url), [], 'nothing else contacted');
     } finally {

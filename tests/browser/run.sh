@@ -23,8 +23,8 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/selenium-webdriv
   npm ci --no-audit --no-fund
 fi
 
-log "building the CLI, the collector (the report/telemetry endpoint of the tests) and the extension"
-cargo build -q -p ferretwatch-cli -p ferretwatch-collector
+log "building the CLI, the collector (the report/telemetry endpoint of the tests), ops-probe and the extension"
+cargo build -q -p ferretwatch-cli -p ferretwatch-collector -p ops-probe
 scripts/build-extension
 
 log "web-ext lint (errors, and warnings other than the expected background.service_worker one, fail)"
