@@ -120,6 +120,35 @@ describe('reports (Chromium, real collector)', () => {
     }
   });
 
+  test('after a 429 the alarm sends the report at Retry-After by itself', async () => {
+    const collector = await startCollector();
+    const proxy = await faultProxy(collector.url, [{ status: 429, retryAfter: 2 }]);
+    servers.forward(proxy.url);
+    const b = await launchProfile(newProfile());
+    try {
+      await b.sw.evaluate((url) => chrome.storage.local.set({ settings: { reportEndpoint: url } }), proxy.reportUrl);
+      await report(b, reds[1], 'brand_impersonation');
+      const [item] = await queue(b.sw);
+      assert.equal(item.lastStatus, 429);
+      const alarm = await b.sw.evaluate(() => chrome.alarms.get('reports'));
+      assert.ok(alarm && Math.abs(alarm.scheduledTime - item.nextAt) < 1500, 'the alarm is armed for Retry-After');
+      // No test hook from here on.
+      const deadline = Date.now() + 30_000;
+      let stored = [];
+      while (!stored.length && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, 300));
+        stored = await collector.reports();
+      }
+      assert.deepEqual(stored.map((x) => x.payload.id), [item.id], 'delivered by the alarm');
+      const [first, second] = proxy.seen;
+      assert.ok(second.t - first.t >= 2000, `not before Retry-After (${second.t - first.t} ms)`);
+    } finally {
+      await b.ctx.close();
+      await proxy.close();
+      await collector.close();
+    }
+  });
+
   test('a report queued while the collector is down survives a browser restart and is delivered once', async () => {
     const collector = await startCollector();
     await collector.stop();
