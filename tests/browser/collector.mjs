@@ -61,6 +61,10 @@ export async function startCollector({ ipLimit, installLimit } = {}) {
       if (installLimit) args.push('--install-limit', installLimit);
       const p = spawn(COLLECTOR_BIN, args, { stdio: ['ignore', 'ignore', 'pipe'] });
       child = p;
+      // Never outlive the test process (a failed or killed test must not leave it running).
+      const reap = () => p.kill('SIGKILL');
+      process.once('exit', reap);
+      p.once('exit', () => process.removeListener('exit', reap));
       await new Promise((resolve, reject) => {
         let buf = '';
         const timer = setTimeout(() => reject(new Error(`collector did not start: ${buf}`)), 20000);
