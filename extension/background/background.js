@@ -314,7 +314,7 @@ const telemetry = new TelemetryUploader({
   storage: b.local,
   serialized,
   settings: () => state.settings,
-  counters: async () => (state.host ? state.host.telemetry() : null),
+  counters: async () => (state.host ? { engine: await state.host.telemetry(), pack_updates: updater.telemetry() } : null),
   meta: () => ({ extension_version: b.extensionVersion(), pack_version: String(state.pack?.version ?? ''), browser: b.isFirefox ? 'firefox' : 'chrome' }),
   fetch: (...a) => fetch(...a),
 });

@@ -87,7 +87,7 @@ export function combine(a, b, sign = 1) {
 const emptyReports = () => ({ phishing: 0, submitted: 0, submit_failed: 0, submit_ms: histogram(SUBMIT_BOUNDS) });
 
 function freshAggregate(nowMs) {
-  return { start: Math.floor(nowMs / 1000), sessions: 0, engine: null, reports: emptyReports() };
+  return { start: Math.floor(nowMs / 1000), sessions: 0, counts: null, reports: emptyReports() };
 }
 
 const pagesOf = (engine) => (engine?.pages_scanned ?? 0) + Object.values(engine?.failures ?? {}).reduce((a, n) => a + n, 0);
@@ -103,14 +103,16 @@ export function buildBatch(acc, nowMs, meta) {
   Object.assign(batch, {
     installs: 1,
     sessions: acc.sessions,
-    page_loads: pagesOf(acc.engine),
-    engine: acc.engine ?? {},
+    page_loads: pagesOf(acc.counts?.engine),
+    engine: acc.counts?.engine ?? {},
+    ...(acc.counts?.pack_updates ? { pack_updates: acc.counts.pack_updates } : {}),
     reports: acc.reports,
   });
   return batch;
 }
 
-const hasData = (acc) => acc.sessions > 0 || pagesOf(acc.engine) > 0 || (acc.engine?.crashes ?? 0) > 0 || acc.reports.phishing > 0 || acc.reports.submitted + acc.reports.submit_failed > 0;
+const updatesOf = (u) => (u?.ok ?? 0) + [u?.failed, u?.rejected].reduce((a, m) => a + Object.values(m ?? {}).reduce((x, n) => x + n, 0), 0);
+const hasData = (acc) => acc.sessions > 0 || pagesOf(acc.counts?.engine) > 0 || (acc.counts?.engine?.crashes ?? 0) > 0 || updatesOf(acc.counts?.pack_updates) > 0 || acc.reports.phishing > 0 || acc.reports.submitted + acc.reports.submit_failed > 0;
 
 export class TelemetryUploader {
   /**
@@ -118,7 +120,8 @@ export class TelemetryUploader {
    * @param {{get, set, remove}} deps.storage  storage.local-like
    * @param {(fn) => Promise} deps.serialized  runs read-modify-write steps one at a time
    * @param {() => object|null} deps.settings  the settings in force (null while unknown)
-   * @param {() => Promise<object|null>} deps.counters  this worker life's engine counters (null: no engine yet)
+   * @param {() => Promise<object|null>} deps.counters  this worker life's running totals, `{engine, pack_updates?}`
+   *   (the engine's `Counters`, the updater's `pack_updates`); null while there is no engine
    * @param {() => object} deps.meta  {extension_version, pack_version, browser}
    * @param {typeof fetch} deps.fetch
    * @param {() => number} [deps.now]
@@ -170,7 +173,7 @@ export class TelemetryUploader {
     const delta = this.base ? combine(now, this.base, -1) : now;
     this.base = now;
     if (!this.optedIn) return;
-    await this.#update((s) => ({ ...s, acc: { ...s.acc, engine: s.acc.engine ? combine(s.acc.engine, delta) : structuredClone(delta) } }));
+    await this.#update((s) => ({ ...s, acc: { ...s.acc, counts: s.acc.counts ? combine(s.acc.counts, delta) : structuredClone(delta) } }));
   }
 
   /** A checkpoint a few seconds after activity (scans), at most one pending at a time. */

@@ -33,7 +33,7 @@ after(async () => {
 });
 
 function uploader({ endpoint, optIn = true, clock = { now: Date.now() } }) {
-  const world = { settings: { telemetryOptIn: optIn, reportEndpoint: endpoint }, counters: counters(0), clock };
+  const world = { settings: { telemetryOptIn: optIn, reportEndpoint: endpoint }, counters: { engine: counters(0) }, clock };
   const up = new TelemetryUploader({
     storage: memoryStorage(),
     serialized: serializer(),
@@ -63,7 +63,7 @@ test('endpoint, schedule and counter arithmetic', () => {
   assert.equal(sum.latency_us.counts[2], 8);
   assert.deepEqual(combine(sum, b, -1), { ...a, failures: { timeout: 0 } });
   assert.throws(() => combine(a.latency_us, { ...a.latency_us, bounds: [1] }), /bounds differ/);
-  const batch = buildBatch({ start: 100, sessions: 1, engine: a, reports: undefined }, 200_000 * 1000, { browser: 'chrome', pack_version: 'x y' });
+  const batch = buildBatch({ start: 100, sessions: 1, counts: { engine: a }, reports: undefined }, 200_000 * 1000, { browser: 'chrome', pack_version: 'x y' });
   assert.equal(batch.period_start, 200_000 - 86399, 'a batch covers at most one day');
   assert.equal(batch.pack_version, undefined, 'a malformed version is left out');
   assert.equal(batch.page_loads, 5);
@@ -73,7 +73,7 @@ test('opted out: nothing counted, nothing sent', async () => {
   const proxy = await faultProxy(collector.url);
   try {
     const { up, world } = uploader({ endpoint: proxy.reportUrl, optIn: false });
-    world.counters = counters(20);
+    world.counters = { engine: counters(20) };
     await up.checkpoint();
     await up.noteSession();
     await up.noteReport({ queued: true });
@@ -85,13 +85,13 @@ test('opted out: nothing counted, nothing sent', async () => {
     assert.equal(proxy.seen.length, 0, 'no request');
     // Opting in later: only what is counted from then on is sent.
     await up.consent(false);
-    world.counters = counters(23);
+    world.counters = { engine: counters(23) };
     world.settings.telemetryOptIn = true;
     await up.consent(true);
-    world.counters = counters(26);
+    world.counters = { engine: counters(26) };
     await up.checkpoint();
     const s = await up.state();
-    assert.equal(s.acc.engine.pages_scanned, 3, 'the 3 scans made before consent are not counted');
+    assert.equal(s.acc.counts.engine.pages_scanned, 3, 'the 3 scans made before consent are not counted');
   } finally {
     await proxy.close();
   }
@@ -104,9 +104,12 @@ test('opted in: the aggregate reaches the collector once, through 503, reset and
   try {
     const { up, world, clock } = uploader({ endpoint: proxy.reportUrl });
     await up.noteSession();
-    world.counters = counters(4, { red: 1 });
+    world.counters = { engine: counters(4, { red: 1 }) };
     await up.checkpoint();
-    world.counters = counters(7, { red: 2, timeouts: 1 });
+    // The updater's running totals come along (pack_updates of the batch).
+    const DL = [100, 250, 500, 1000, 2000, 5000, 10000, 30000, 60000];
+    const download = { bounds: DL, counts: [0, 1, 0, 0, 0, 0, 0, 0, 0, 0], sum: 180, count: 1 };
+    world.counters = { engine: counters(7, { red: 2, timeouts: 1 }), pack_updates: { ok: 1, failed: { network: 2 }, rejected: {}, download_ms: download } };
     await up.noteReport({ queued: true });
     await up.noteReport({ ok: true, ms: 180 });
     assert.equal((await up.schedule()), clock.now + PERIOD_MS);
@@ -117,7 +120,7 @@ test('opted in: the aggregate reaches the collector once, through 503, reset and
     assert.equal(r.error, 'HTTP 503');
     const frozen = (await up.state()).outbox.body;
     // Counted while the batch waits: goes into the next one, the frozen bytes do not change.
-    world.counters = counters(9, { red: 2, timeouts: 1 });
+    world.counters = { engine: counters(9, { red: 2, timeouts: 1 }), pack_updates: { ok: 1, failed: { network: 2 }, rejected: {}, download_ms: download } };
     clock.now = r.nextAt;
     r = await up.upload();
     assert.equal(r.status, 'retry');
@@ -140,16 +143,19 @@ test('opted in: the aggregate reaches the collector once, through 503, reset and
     assert.equal(batch.sessions, 1);
     assert.deepEqual([batch.reports.phishing, batch.reports.submitted, batch.reports.submit_ms.counts[1]], [1, 1, 1]);
     assert.ok(!/https?:|xn--|paypal/.test(frozen), 'no URL or host in a batch');
+    assert.deepEqual(batch.pack_updates, { ok: 1, failed: { network: 2 }, rejected: {}, download_ms: download });
     const m = await collector.metrics();
     assert.equal(metric(m, 'ferretwatch_pages_scanned_total') - pagesBefore, 7, 'merged once');
+    assert.equal(metric(m, 'ferretwatch_pack_updates_total{result="ok"}'), 1);
     assert.ok(metric(m, 'ferretwatch_collector_telemetry_batches_total') >= 1);
     // The next batch holds what was counted after the frozen one.
-    assert.equal((await up.state()).acc.engine.pages_scanned, 2);
+    assert.equal((await up.state()).acc.counts.engine.pages_scanned, 2);
     clock.now += 2 * PERIOD_MS;
     r = await up.upload();
     assert.equal(r.status, 'sent');
     const second = JSON.parse(proxy.seen.at(-1).body);
     assert.equal(second.engine.pages_scanned, 2);
+    assert.equal(second.pack_updates.ok, 0, 'the update was in the first batch only');
     assert.equal(metric(await collector.metrics(), 'ferretwatch_pages_scanned_total') - pagesBefore, 9);
     // Nothing new: nothing sent.
     clock.now += 2 * PERIOD_MS;
@@ -163,12 +169,12 @@ test('a batch the collector refuses (4xx) is dropped, not resent forever; opting
   const proxy = await faultProxy(collector.url, [{ status: 422 }], { paths: ['/v1/telemetry'] });
   try {
     const { up, world } = uploader({ endpoint: proxy.reportUrl });
-    world.counters = counters(2);
+    world.counters = { engine: counters(2) };
     await up.checkpoint();
     const r = await up.upload({ force: true });
     assert.deepEqual([r.status, r.httpStatus], ['rejected', 422]);
     assert.equal((await up.state()).outbox, null);
-    world.counters = counters(3);
+    world.counters = { engine: counters(3) };
     await up.checkpoint();
     world.settings.telemetryOptIn = false;
     assert.equal((await up.upload({ force: true })).status, 'optedOut');
