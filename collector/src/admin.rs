@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 
 use crate::db::{Db, Val, transaction};
 use crate::payload::sha256_hex;
-use crate::server::{AppState, error, store_error, unix_now};
+use crate::server::{AppState, error, read_body, store_error, unix_now};
 use crate::store::StoreError;
 
 /// Admin roles.
@@ -88,7 +88,16 @@ pub fn allows(role: Role, perm: Perm) -> bool {
 /// Moderation statuses.
 pub const STATUSES: [&str; 4] = ["queued", "verified", "rejected", "benign"];
 
+/// Key of the PostgreSQL advisory lock that serializes audit appends across replicas
+/// (`ferretwatch` in ASCII).
+const AUDIT_LOCK: i64 = 0x6665_7272_6574_7761;
+
 /// Appends an audit entry: `hash = sha256(prev_hash + JSON [seq, at, actor, role, action, target, outcome])`.
+///
+/// Safe across replicas sharing one database: the read of the chain head and the insert run in
+/// one transaction (joined when the caller has one) that first takes the write lock (SQLite:
+/// `BEGIN IMMEDIATE`; PostgreSQL: `pg_advisory_xact_lock`, held until commit), so two
+/// collectors never link two entries to the same head.
 ///
 /// # Errors
 /// A database error.
@@ -100,18 +109,23 @@ pub fn audit_append(
     target: &str,
     outcome: &str,
 ) -> Result<(), StoreError> {
-    let last = c.query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
-    let (seq, prev) = match last.first() {
-        Some(r) => (r[0].int() + 1, r[1].text()),
-        None => (1, "0".repeat(64)),
-    };
-    let at = unix_now();
-    let hash = chain_hash(&prev, seq, at, actor, role, action, target, outcome);
-    c.execute(
-        "INSERT INTO audit (seq, at, actor, role, action, target, outcome, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-        &[seq.into(), at.into(), actor.into(), role.into(), action.into(), target.into(), outcome.into(), prev.into(), hash.into()],
-    )?;
-    Ok(())
+    transaction(c, |c| {
+        if c.dialect() == crate::db::Dialect::Postgres {
+            c.batch(&format!("SELECT pg_advisory_xact_lock({AUDIT_LOCK})"))?;
+        }
+        let last = c.query("SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1", &[])?;
+        let (seq, prev) = match last.first() {
+            Some(r) => (r[0].int() + 1, r[1].text()),
+            None => (1, "0".repeat(64)),
+        };
+        let at = unix_now();
+        let hash = chain_hash(&prev, seq, at, actor, role, action, target, outcome);
+        c.execute(
+            "INSERT INTO audit (seq, at, actor, role, action, target, outcome, prev, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+            &[seq.into(), at.into(), actor.into(), role.into(), action.into(), target.into(), outcome.into(), prev.into(), hash.into()],
+        )?;
+        Ok(())
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -160,18 +174,20 @@ pub fn create_token(c: &mut dyn Db, name: &str, role: Role, by: &str) -> Result<
     let mut raw = [0u8; 32];
     getrandom::fill(&mut raw).map_err(|e| StoreError::Db(format!("no randomness: {e}")))?;
     let token = format!("fwc_{}", raw.iter().map(|b| format!("{b:02x}")).collect::<String>());
-    c.execute(
-        "INSERT INTO admin_tokens (token_hash, name, role, created_at) VALUES ($1, $2, $3, $4)",
-        &[sha256_hex(token.as_bytes()).into(), name.into(), role.as_str().into(), unix_now().into()],
-    )?;
-    audit_append(
-        c,
-        by,
-        if by == "cli" { "cli" } else { "admin" },
-        "token.create",
-        &format!("{name}:{}", role.as_str()),
-        "ok",
-    )?;
+    transaction(c, |c| {
+        c.execute(
+            "INSERT INTO admin_tokens (token_hash, name, role, created_at) VALUES ($1, $2, $3, $4)",
+            &[sha256_hex(token.as_bytes()).into(), name.into(), role.as_str().into(), unix_now().into()],
+        )?;
+        audit_append(
+            c,
+            by,
+            if by == "cli" { "cli" } else { "admin" },
+            "token.create",
+            &format!("{name}:{}", role.as_str()),
+            "ok",
+        )
+    })?;
     Ok(token)
 }
 
@@ -380,10 +396,8 @@ async fn triage(
     }
 }
 
-async fn json_body(body: Body) -> Result<serde_json::Map<String, Value>, Response> {
-    let b = axum::body::to_bytes(body, 16 * 1024)
-        .await
-        .map_err(|_| error(StatusCode::PAYLOAD_TOO_LARGE, "", "body larger than 16 KiB"))?;
+async fn json_body(state: &AppState, body: Body) -> Result<serde_json::Map<String, Value>, Response> {
+    let b = read_body(state, body, 16 * 1024).await?;
     if b.is_empty() {
         return Ok(Default::default());
     }
@@ -399,7 +413,7 @@ async fn decide(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bo
         Ok(a) => a,
         Err(r) => return r,
     };
-    let m = match json_body(body).await {
+    let m = match json_body(&state, body).await {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -495,7 +509,7 @@ async fn run_retention(State(state): State<Arc<AppState>>, headers: HeaderMap, b
         Ok(a) => a,
         Err(r) => return r,
     };
-    let m = match json_body(body).await {
+    let m = match json_body(&state, body).await {
         Ok(m) => m,
         Err(r) => return r,
     };
@@ -519,7 +533,7 @@ async fn tokens(State(state): State<Arc<AppState>>, headers: HeaderMap, body: Bo
         Ok(a) => a,
         Err(r) => return r,
     };
-    let m = match json_body(body).await {
+    let m = match json_body(&state, body).await {
         Ok(m) => m,
         Err(r) => return r,
     };

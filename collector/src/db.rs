@@ -109,27 +109,38 @@ pub trait Db: Send {
     fn batch(&mut self, sql: &str) -> Result<(), StoreError>;
     /// The dialect.
     fn dialect(&self) -> Dialect;
+    /// `true` inside [`transaction`].
+    fn in_transaction(&self) -> bool;
+    /// Records that [`transaction`] began or ended one (for connections that cannot tell).
+    fn set_in_transaction(&mut self, on: bool);
 }
 
-/// Runs `f` in a transaction (committed on `Ok`, rolled back on `Err`).
+/// Runs `f` in a transaction (committed on `Ok`, rolled back on `Err`). Inside a transaction
+/// already, `f` just joins it (the outer one commits or rolls back).
 ///
 /// # Errors
 /// `f`'s error or the database's.
 pub fn transaction<T>(db: &mut dyn Db, f: impl FnOnce(&mut dyn Db) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    if db.in_transaction() {
+        return f(db);
+    }
     db.batch(if db.dialect() == Dialect::Sqlite { "BEGIN IMMEDIATE" } else { "BEGIN" })?;
-    match f(db) {
-        Ok(v) => {
-            if let Err(e) = db.batch("COMMIT") {
+    db.set_in_transaction(true);
+    let out = match f(db) {
+        Ok(v) => match db.batch("COMMIT") {
+            Ok(()) => Ok(v),
+            Err(e) => {
                 let _ = db.batch("ROLLBACK");
-                return Err(e);
+                Err(e)
             }
-            Ok(v)
-        }
+        },
         Err(e) => {
             let _ = db.batch("ROLLBACK");
             Err(e)
         }
-    }
+    };
+    db.set_in_transaction(false);
+    out
 }
 
 /// Opens `sqlite:PATH` (or a plain path) or `postgres://…` / `postgresql://…`, and applies the
@@ -140,7 +151,7 @@ pub fn transaction<T>(db: &mut dyn Db, f: impl FnOnce(&mut dyn Db) -> Result<T, 
 pub fn connect(spec: &str) -> Result<Box<dyn Db>, StoreError> {
     let mut db: Box<dyn Db> = if spec.starts_with("postgres://") || spec.starts_with("postgresql://") {
         let client = postgres::Client::connect(spec, postgres::NoTls).map_err(|e| StoreError::Db(e.to_string()))?;
-        Box::new(Pg(client))
+        Box::new(Pg { client, in_tx: false })
     } else {
         let p = spec.strip_prefix("sqlite:").unwrap_or(spec);
         let p = p.strip_prefix("//").unwrap_or(p);
@@ -215,10 +226,20 @@ impl Db for Lite {
     fn dialect(&self) -> Dialect {
         Dialect::Sqlite
     }
+
+    fn in_transaction(&self) -> bool {
+        !self.0.is_autocommit()
+    }
+
+    fn set_in_transaction(&mut self, _: bool) {}
 }
 
 /// PostgreSQL.
-pub struct Pg(pub postgres::Client);
+pub struct Pg {
+    /// The connection.
+    pub client: postgres::Client,
+    in_tx: bool,
+}
 
 impl postgres::types::ToSql for Val {
     fn to_sql(
@@ -247,13 +268,13 @@ impl postgres::types::ToSql for Val {
 impl Db for Pg {
     fn execute(&mut self, sql: &str, params: &[Val]) -> Result<u64, StoreError> {
         let p: Vec<&(dyn postgres::types::ToSql + Sync)> = params.iter().map(|v| v as _).collect();
-        self.0.execute(sql, &p).map_err(|e| StoreError::Db(pg_err(&e)))
+        self.client.execute(sql, &p).map_err(|e| StoreError::Db(pg_err(&e)))
     }
 
     fn query(&mut self, sql: &str, params: &[Val]) -> Result<Vec<Vec<Val>>, StoreError> {
         use postgres::types::Type;
         let p: Vec<&(dyn postgres::types::ToSql + Sync)> = params.iter().map(|v| v as _).collect();
-        let rows = self.0.query(sql, &p).map_err(|e| StoreError::Db(pg_err(&e)))?;
+        let rows = self.client.query(sql, &p).map_err(|e| StoreError::Db(pg_err(&e)))?;
         let mut out = Vec::with_capacity(rows.len());
         for r in rows {
             let mut row = Vec::with_capacity(r.len());
@@ -278,11 +299,19 @@ impl Db for Pg {
     }
 
     fn batch(&mut self, sql: &str) -> Result<(), StoreError> {
-        self.0.batch_execute(sql).map_err(|e| StoreError::Db(pg_err(&e)))
+        self.client.batch_execute(sql).map_err(|e| StoreError::Db(pg_err(&e)))
     }
 
     fn dialect(&self) -> Dialect {
         Dialect::Postgres
+    }
+
+    fn in_transaction(&self) -> bool {
+        self.in_tx
+    }
+
+    fn set_in_transaction(&mut self, on: bool) {
+        self.in_tx = on;
     }
 }
 

@@ -35,6 +35,16 @@ struct Cli {
     /// Seconds a client may take to send a request body (slow clients get 408).
     #[arg(long, default_value_t = 10)]
     body_timeout: u64,
+    /// Seconds a client may take to send a request head, and the longest idle wait for the
+    /// next request on a keep-alive connection; slower: the connection is closed.
+    #[arg(long, default_value_t = 10)]
+    header_timeout: u64,
+    /// Most connections open at once (further ones wait in the listen backlog).
+    #[arg(long, default_value_t = 1024)]
+    max_connections: usize,
+    /// Most connections open at once from one client IP (further ones: 503, closed); 0 = no cap.
+    #[arg(long, default_value_t = 256)]
+    max_connections_per_ip: usize,
     #[command(subcommand)]
     cmd: Option<Cmd>,
 }
@@ -75,6 +85,9 @@ fn main() -> Result<()> {
         install_rate: Rate::parse(&cli.install_limit).map_err(anyhow::Error::msg).context("--install-limit")?,
         retention_days: cli.retention_days,
         body_timeout: Duration::from_secs(cli.body_timeout.max(1)),
+        header_timeout: Duration::from_secs(cli.header_timeout.max(1)),
+        max_connections: cli.max_connections.max(1),
+        max_connections_per_ip: cli.max_connections_per_ip,
         ..Config::default()
     };
     let fleet = load_fleet(conn.as_mut()).context("cannot read stored telemetry")?;

@@ -8,6 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use ferretwatch_core::telemetry::Histogram;
 use ops_probe::telemetry::Sample;
@@ -20,6 +21,12 @@ pub const REQUEST_BOUNDS_US: [u64; 12] =
 #[derive(Default)]
 pub struct ServiceMetrics {
     inner: Mutex<Inner>,
+    /// Connections open now.
+    pub connections_open: AtomicU64,
+    /// Connections refused at accept because their IP had `--max-connections-per-ip` open.
+    pub connections_refused_per_ip: AtomicU64,
+    /// Connections closed because the request head did not arrive within `--header-timeout`.
+    pub connections_header_timeout: AtomicU64,
 }
 
 #[derive(Default)]
@@ -172,6 +179,25 @@ pub fn render(fleet: &Sample, svc: &ServiceMetrics) -> String {
             g.limited.get(scope).copied().unwrap_or(0)
         );
     }
+    let c = |a: &AtomicU64| a.load(Ordering::Relaxed);
+    head(&mut o, "ferretwatch_collector_connections_open", "gauge", "HTTP connections open now.");
+    let _ = writeln!(o, "ferretwatch_collector_connections_open {}", c(&svc.connections_open));
+    head(
+        &mut o,
+        "ferretwatch_collector_connections_closed_total",
+        "counter",
+        "Connections refused or closed by the server's limits, by reason.",
+    );
+    let _ = writeln!(
+        o,
+        "ferretwatch_collector_connections_closed_total{{reason=\"header_timeout\"}} {}",
+        c(&svc.connections_header_timeout)
+    );
+    let _ = writeln!(
+        o,
+        "ferretwatch_collector_connections_closed_total{{reason=\"per_ip_limit\"}} {}",
+        c(&svc.connections_refused_per_ip)
+    );
     o
 }
 

@@ -1,6 +1,8 @@
 //! HTTP: routes, intake handlers, errors.
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -13,6 +15,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use ops_probe::telemetry::{MAX_BATCH_BYTES, Sample, parse_batch};
 use serde_json::json;
+use tokio::sync::Semaphore;
 
 use crate::limits::{Limiter, Rate};
 use crate::metrics::ServiceMetrics;
@@ -32,6 +35,12 @@ pub struct Config {
     pub retention_days: u64,
     /// How long a client may take to send its body.
     pub body_timeout: Duration,
+    /// How long a client may take to send a request head (also the idle keep-alive limit).
+    pub header_timeout: Duration,
+    /// Most connections open at once; beyond it new connections wait in the listen backlog.
+    pub max_connections: usize,
+    /// Most connections open at once from one IP (0 = no per-IP cap); beyond it: 503, closed.
+    pub max_connections_per_ip: usize,
 }
 
 impl Default for Config {
@@ -42,6 +51,9 @@ impl Default for Config {
             max_limiter_keys: 100_000,
             retention_days: 90,
             body_timeout: Duration::from_secs(10),
+            header_timeout: Duration::from_secs(10),
+            max_connections: 1024,
+            max_connections_per_ip: 256,
         }
     }
 }
@@ -115,7 +127,7 @@ fn json_content_type(h: &HeaderMap) -> Result<(), Response> {
     if ok { Ok(()) } else { Err(error(StatusCode::UNSUPPORTED_MEDIA_TYPE, "Content-Type", "must be application/json")) }
 }
 
-async fn read_body(state: &AppState, body: Body, limit: usize) -> Result<axum::body::Bytes, Response> {
+pub(crate) async fn read_body(state: &AppState, body: Body, limit: usize) -> Result<axum::body::Bytes, Response> {
     match tokio::time::timeout(state.cfg.body_timeout, axum::body::to_bytes(body, limit)).await {
         Err(_) => Err(error(StatusCode::REQUEST_TIMEOUT, "", "body not received in time")),
         Ok(Err(_)) => Err(error(StatusCode::PAYLOAD_TOO_LARGE, "", format!("body larger than {limit} bytes"))),
@@ -255,6 +267,15 @@ async fn health(State(state): State<Arc<AppState>>) -> Response {
     }
 }
 
+/// `POST /health` with `{"check":"health"}` (the report API health probe of `ops-probe check
+/// --report-health`): the same answer as `GET /health`.
+async fn health_post(State(state): State<Arc<AppState>>, body: Body) -> Response {
+    if let Err(r) = read_body(&state, body, 1024).await {
+        return r;
+    }
+    health(State(state)).await
+}
+
 async fn metrics(State(state): State<Arc<AppState>>) -> Response {
     let fleet = state.fleet.lock().unwrap_or_else(|p| p.into_inner()).clone();
     let text = crate::metrics::render(&fleet, &state.metrics);
@@ -280,7 +301,7 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/v1/reports", post(reports))
         .route("/v1/false-positives", post(false_positives))
         .route("/v1/telemetry", post(telemetry))
-        .route("/health", get(health))
+        .route("/health", get(health).post(health_post))
         .route("/metrics", get(metrics))
         .merge(crate::admin::routes())
         .fallback(not_found)
@@ -302,17 +323,158 @@ pub fn load_fleet(db: &mut dyn crate::db::Db) -> Result<Sample, StoreError> {
     Ok(s)
 }
 
-/// Serves on `listener` until `shutdown` completes.
+/// Per-connection read buffer cap (request heads and body chunks): bounds the memory a
+/// connection can hold (`max_connections` × this, plus bodies capped by their route).
+const CONN_BUF: usize = 32 * 1024;
+
+/// How long graceful shutdown waits for requests in flight.
+const GRACE: Duration = Duration::from_secs(10);
+
+/// Open connections per client IP (bounded by `max_connections` entries).
+struct PerIp {
+    max: usize,
+    open: Mutex<HashMap<IpAddr, usize>>,
+}
+
+/// One connection's place in [`PerIp`]; given back on drop.
+struct IpSlot {
+    per_ip: Arc<PerIp>,
+    ip: IpAddr,
+}
+
+impl PerIp {
+    fn enter(self: &Arc<Self>, ip: IpAddr) -> Option<IpSlot> {
+        let mut m = self.open.lock().unwrap_or_else(|p| p.into_inner());
+        let n = m.entry(ip).or_insert(0);
+        if self.max > 0 && *n >= self.max {
+            if *n == 0 {
+                m.remove(&ip);
+            }
+            return None;
+        }
+        *n += 1;
+        Some(IpSlot { per_ip: self.clone(), ip })
+    }
+}
+
+impl Drop for IpSlot {
+    fn drop(&mut self) {
+        let mut m = self.per_ip.open.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(n) = m.get_mut(&self.ip) {
+            *n = n.saturating_sub(1);
+            if *n == 0 {
+                m.remove(&self.ip);
+            }
+        }
+    }
+}
+
+/// Counts an open connection in the metrics while it lives.
+struct OpenGuard(Arc<AppState>);
+
+impl Drop for OpenGuard {
+    fn drop(&mut self) {
+        self.0.metrics.connections_open.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Serves on `listener` until `shutdown` completes, then lets requests in flight finish (at
+/// most 10 s).
+///
+/// HTTP/1.1 (hyper) with the limits of [`Config`]: a request head (and the wait for the next
+/// one on a keep-alive connection) must arrive within `header_timeout`, else the connection is
+/// closed; at most `max_connections` are open (further ones wait in the listen backlog) and at
+/// most `max_connections_per_ip` per client IP (further ones get a 503 and are closed).
 ///
 /// # Errors
-/// An I/O error from the listener.
+/// Never for now (accept errors such as too many open files are waited out); kept for callers.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: Arc<AppState>,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let app = router(state);
-    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(shutdown)
-        .await
+    let cfg = state.cfg.clone();
+    let app = router(state.clone());
+    let max = cfg.max_connections.clamp(1, Semaphore::MAX_PERMITS.min(u32::MAX as usize));
+    let slots = Arc::new(Semaphore::new(max));
+    let per_ip = Arc::new(PerIp { max: cfg.max_connections_per_ip, open: Mutex::new(HashMap::new()) });
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(cfg.header_timeout)
+        .max_buf_size(CONN_BUF)
+        .max_headers(64);
+    tokio::pin!(shutdown);
+    loop {
+        let permit = tokio::select! {
+            _ = &mut shutdown => break,
+            p = slots.clone().acquire_owned() => match p {
+                Ok(p) => p,
+                Err(_) => break,
+            },
+        };
+        let (stream, peer) = tokio::select! {
+            _ = &mut shutdown => break,
+            r = listener.accept() => match r {
+                Ok(x) => x,
+                Err(e) => {
+                    // EMFILE, ECONNABORTED...: not fatal; wait a little so a full fd table is not spun on.
+                    eprintln!("accept: {e}");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let Some(ip_slot) = per_ip.enter(peer.ip()) else {
+            state.metrics.connections_refused_per_ip.fetch_add(1, Ordering::Relaxed);
+            // Best effort, never waits: a client that does not read just sees the close.
+            let body = r#"{"error":"too many connections from this address","field":""}"#;
+            let _ = stream.try_write(
+                format!(
+                    "HTTP/1.1 503 Service Unavailable\r\nRetry-After: 1\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                    body.len()
+                )
+                .as_bytes(),
+            );
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        state.metrics.connections_open.fetch_add(1, Ordering::Relaxed);
+        let open = OpenGuard(state.clone());
+        let router = app.clone();
+        let svc = hyper::service::service_fn(move |mut req: Request<hyper::body::Incoming>| {
+            req.extensions_mut().insert(ConnectInfo(peer));
+            let mut r = router.clone();
+            async move {
+                std::future::poll_fn(|cx| {
+                    tower_service::Service::<Request<hyper::body::Incoming>>::poll_ready(&mut r, cx)
+                })
+                .await?;
+                tower_service::Service::call(&mut r, req).await
+            }
+        });
+        let conn = http.serve_connection(hyper_util::rt::TokioIo::new(stream), svc);
+        let mut stop = stop_rx.clone();
+        let st = state.clone();
+        tokio::spawn(async move {
+            let _slots = (permit, ip_slot, open);
+            tokio::pin!(conn);
+            let res = tokio::select! {
+                r = conn.as_mut() => r,
+                _ = stop.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    tokio::time::timeout(GRACE, conn.as_mut()).await.unwrap_or(Ok(()))
+                }
+            };
+            if let Err(e) = res
+                && e.is_timeout()
+            {
+                st.metrics.connections_header_timeout.fetch_add(1, Ordering::Relaxed);
+            }
+        });
+    }
+    let _ = stop_tx.send(true);
+    // Every connection gives its permit back when it ends.
+    let _ = tokio::time::timeout(GRACE, slots.acquire_many(max as u32)).await;
+    Ok(())
 }

@@ -2,19 +2,7 @@
 
 mod common;
 
-use std::process::Command;
-
 use common::*;
-
-fn cli_token(db: &str, name: &str, role: &str) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_ferretwatch-collector"))
-        .args(["--db", db])
-        .args(["token", "--name", name, "--role", role])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8(out.stdout).unwrap().trim().to_string()
-}
 
 #[test]
 fn roles_decisions_export_retention_and_the_audit_chain() {

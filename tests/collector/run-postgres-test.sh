@@ -28,4 +28,4 @@ trap stop EXIT
   -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=on -c max_connections=50" start >/dev/null
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 export FERRETWATCH_COLLECTOR_TEST_PG="postgres://fw@127.0.0.1:$port"
-cargo test -p ferretwatch-collector --test intake --test telemetry --test admin --test crash
+cargo test -p ferretwatch-collector --test intake --test telemetry --test admin --test crash --test replicas

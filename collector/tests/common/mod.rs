@@ -172,4 +172,15 @@ fn rand_suffix() -> u64 {
     t ^ (N.fetch_add(1, Ordering::Relaxed) << 48)
 }
 
+/// Creates an admin token with the CLI (`ferretwatch-collector token`).
+pub fn cli_token(db: &str, name: &str, role: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_ferretwatch-collector"))
+        .args(["--db", db])
+        .args(["token", "--name", name, "--role", role])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 pub const NO_LIMITS: &[&str] = &["--ip-limit", "off", "--install-limit", "off"];
