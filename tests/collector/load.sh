@@ -17,7 +17,7 @@ if [ "$profile" = release ]; then
 else
   cargo build -q -p ferretwatch-collector
 fi
-bin=target/$profile/ferretwatch-collector
+bin=${CARGO_TARGET_DIR:-target}/$profile/ferretwatch-collector
 dir=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$dir"' EXIT
 "$bin" --listen 127.0.0.1:0 --db "${COLLECTOR_DB:-sqlite:$dir/load.db}" --ip-limit off --install-limit off 2>"$dir/log" &
