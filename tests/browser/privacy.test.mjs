@@ -152,18 +152,20 @@ describe('privacy (Chromium)', () => {
       const scanned = async () => (await page.evaluate(() => chrome.runtime.sendMessage({ type: 'telemetryBatch' }))).engine.pages_scanned;
       const n0 = await scanned();
       assert.ok(n0 >= 1, 'pages were scanned before opting in');
+      // (Tabs stay open until scanned: the content script scans after the load event.)
+      const opened = [];
       for (const p of pages.filter((x) => !redirectsByScript(x)).slice(0, 3)) {
         const t = await b.ctx.newPage();
+        opened.push(t);
         await t.goto(p.url, { waitUntil: 'commit' });
-        await t.waitForLoadState('load', { timeout: 15000 }).catch(() => {});
-        await t.close();
       }
-      const until = Date.now() + 20000;
+      const until = Date.now() + 30000;
       let n1 = await scanned();
       while (n1 < n0 + 3 && Date.now() < until) {
         await new Promise((r) => setTimeout(r, 200));
         n1 = await scanned();
       }
+      for (const t of opened) await t.close();
       assert.ok(n1 >= n0 + 3, `the 3 pages were scanned (${n1 - n0})`);
       // ops-probe reads the collector's /metrics: a first scrape (baseline) now, one after the upload.
       const probeState = join(collector.dir, 'probe-state.json');
