@@ -5,15 +5,17 @@
 //! Mozilla's list (`core/data/public_suffix_list.dat`, MPL-2.0) is the default.
 
 use std::net::IpAddr;
+use std::sync::{Arc, OnceLock};
 
 use publicsuffix::{List, Psl};
 
 /// The Public Suffix List snapshot embedded in the engine.
 pub const EMBEDDED_PSL: &str = include_str!("../data/public_suffix_list.dat");
 
-/// A parsed Public Suffix List.
+/// A parsed Public Suffix List (cheap to clone: the parsed list is shared).
+#[derive(Clone)]
 pub struct SuffixList {
-    list: List,
+    list: Arc<List>,
 }
 
 impl std::fmt::Debug for SuffixList {
@@ -34,12 +36,14 @@ impl SuffixList {
     /// [`SuffixListError`] when the text is not a suffix list.
     pub fn parse(text: &str) -> Result<Self, SuffixListError> {
         let list: List = text.parse().map_err(|e| SuffixListError(format!("{e:?}")))?;
-        Ok(Self { list })
+        Ok(Self { list: Arc::new(list) })
     }
 
-    /// The embedded list.
+    /// The embedded list. Parsed once per process (or wasm instance) and shared: reloading a
+    /// pack does not parse it again.
     pub fn embedded() -> Self {
-        Self::parse(EMBEDDED_PSL).expect("embedded public suffix list parses")
+        static EMBEDDED: OnceLock<SuffixList> = OnceLock::new();
+        EMBEDDED.get_or_init(|| Self::parse(EMBEDDED_PSL).expect("embedded public suffix list parses")).clone()
     }
 
     /// Registrable domain (eTLD+1) of a lowercase ASCII host, or `None` when the host is itself
@@ -48,6 +52,25 @@ impl SuffixList {
         let d = self.list.domain(ascii_host.as_bytes())?;
         let len = d.as_bytes().len();
         Some(&ascii_host[ascii_host.len() - len..])
+    }
+
+    /// Public suffix and registrable domain of a lowercase ASCII host in one walk of the list
+    /// (the same answers as [`SuffixList::suffix`] and [`SuffixList::registrable`]).
+    pub fn suffix_and_registrable<'a>(&self, ascii_host: &'a str) -> (Option<&'a str>, Option<&'a str>) {
+        let Some(s) = self.list.suffix(ascii_host.as_bytes()) else {
+            return (None, None);
+        };
+        let suffix_len = s.as_bytes().len();
+        let suffix = &ascii_host[ascii_host.len() - suffix_len..];
+        // The registrable domain is the suffix plus the label in front of it (none when the host
+        // is the suffix itself or that label is empty).
+        if ascii_host.len() < suffix_len + 2 {
+            return (Some(suffix), None);
+        }
+        let front = &ascii_host[..ascii_host.len() - suffix_len - 1];
+        let root = front.rsplit('.').next().unwrap_or(front);
+        let start = ascii_host.len() - (root.len() + 1 + suffix_len);
+        (Some(suffix), Some(&ascii_host[start..]))
     }
 
     /// Public suffix of a lowercase ASCII host (the implicit `*` rule applies to unknown TLDs).
@@ -143,8 +166,9 @@ impl HostInfo {
                 ..Self::default()
             };
         }
-        let registrable = psl.registrable(&ascii).unwrap_or(&ascii).to_string();
-        let suffix = psl.suffix(&ascii).unwrap_or("").to_string();
+        let (suffix, registrable) = psl.suffix_and_registrable(&ascii);
+        let registrable = registrable.unwrap_or(&ascii).to_string();
+        let suffix = suffix.unwrap_or("").to_string();
         let unicode = to_unicode(&ascii);
         let registrable_unicode = to_unicode(&registrable);
         let label_ascii = registrable
@@ -183,6 +207,34 @@ mod tests {
             let h = HostInfo::new(&psl, host);
             assert_eq!(h.registrable, reg, "{host}");
             assert_eq!(h.label, label, "{host}");
+        }
+    }
+
+    #[test]
+    fn one_walk_gives_the_same_suffix_and_registrable_domain() {
+        let psl = SuffixList::embedded();
+        for host in [
+            "www.paypal.com",
+            "paypal.com",
+            "com",
+            "co.uk",
+            "a.co.uk",
+            "x.y.z.co.uk",
+            "foo.github.io",
+            "github.io",
+            "example.unknowntld",
+            "unknowntld",
+            ".com",
+            "a..com",
+            "..",
+            "",
+            "www.ck",
+            "a.b.ck",
+            "xn--pypal-4ve.com",
+            "a.b.c.kawasaki.jp",
+            "city.kawasaki.jp",
+        ] {
+            assert_eq!(psl.suffix_and_registrable(host), (psl.suffix(host), psl.registrable(host)), "{host:?}");
         }
     }
 

@@ -119,6 +119,25 @@ impl PageFeatures {
         Self { url: url.into(), ..Self::default() }
     }
 
+    /// True when nothing but the URL is set (a URL-only check): the page signals and the content
+    /// scan have nothing to look at, so [`crate::Engine::scan`] skips them.
+    pub fn is_url_only(&self) -> bool {
+        self.title.is_empty()
+            && self.og_site_name.is_empty()
+            && self.image_phashes.is_empty()
+            && self.forms.is_empty()
+            && self.links.is_empty()
+            && self.images.is_empty()
+            && self.scripts.is_empty()
+            && self.styles.is_empty()
+            && self.redirect.is_empty()
+            && self.text.is_empty()
+            && self.html.is_empty()
+            && self.inline_script.is_empty()
+            && self.first_seen_ms.is_none()
+            && self.now_ms.is_none()
+    }
+
     /// Parses and validates a features JSON document with the default [`FeatureLimits`].
     ///
     /// # Errors

@@ -2,7 +2,7 @@
 //! each string obtained by deleting up to `depth` of its characters. Two strings within edit
 //! distance `d` (insertions, deletions, substitutions, swaps) share a deletion variant of depth
 //! at most `d` on each side, so a query only looks up its own deletion variants — a few dozen
-//! hash probes — instead of comparing with every brand. Candidates are then verified with the
+//! index probes — instead of comparing with every brand. Candidates are then verified with the
 //! real distance ([`super::distance`]).
 //!
 //! Variants are never materialised: a polynomial rolling hash over the characters gives the
@@ -17,23 +17,65 @@ use super::distance::MAX_LEN;
 
 const BASE: u64 = 0x0000_0100_0000_01b3;
 
-/// The keys are already well-mixed hashes: use them as they are.
-#[derive(Default)]
-pub struct KeyHasher(u64);
+/// A fast hasher for short strings (the FxHash mixing step, eight bytes at a time, with a final
+/// avalanche): the brand index hashes a few labels per URL, and SipHash (the standard default)
+/// costs more than the rest of a lookup in wasm. The tables are built from pack data and only
+/// read afterwards, so flooding them is not a concern.
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
 
-impl Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0 << 8 | u64::from(b)).wrapping_mul(BASE);
-        }
-    }
-    fn write_u64(&mut self, v: u64) {
-        self.0 = v;
+const FX_SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, v: u64) {
+        self.0 = (self.0.rotate_left(5) ^ v).wrapping_mul(FX_SEED);
     }
 }
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn finish(&self) -> u64 {
+        fmix(self.0)
+    }
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            let mut a = [0u8; 8];
+            a.copy_from_slice(c);
+            self.add(u64::from_le_bytes(a));
+        }
+        let rest = chunks.remainder();
+        if !rest.is_empty() {
+            let mut a = [0u8; 8];
+            a[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(a) ^ ((rest.len() as u64) << 59));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, v: u8) {
+        self.add(u64::from(v));
+    }
+    #[inline]
+    fn write_u32(&mut self, v: u32) {
+        self.add(u64::from(v));
+    }
+    #[inline]
+    fn write_u64(&mut self, v: u64) {
+        self.add(v);
+    }
+    #[inline]
+    fn write_usize(&mut self, v: usize) {
+        self.add(v as u64);
+    }
+}
+
+/// A hash map with [`FastHasher`].
+pub type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
+
+/// A hash set with [`FastHasher`].
+pub type FastSet<K> = std::collections::HashSet<K, BuildHasherDefault<FastHasher>>;
 
 fn fmix(mut h: u64) -> u64 {
     h ^= h >> 33;
@@ -84,13 +126,30 @@ pub fn for_each_key(chars: &[char], depth: u8, mut f: impl FnMut(u64)) {
     }
 }
 
+/// Bits of a key that select its bucket in [`DeletionIndex`] (4,096 buckets: about 15 keys each
+/// for the default brand set).
+const BUCKET_BITS: u32 = 12;
+
 /// Deletion variants → ids of the labels that produce them. Built once, then read-only.
+///
+/// Stored as `(key, id)` pairs sorted by key, in two flat arrays, with a table of where each
+/// bucket (the top [`BUCKET_BITS`] bits of the key) starts: 12 bytes a pair plus 16 KB, about a
+/// third of a hash map's footprint, and no hashing at build time. A probe reads the bucket's
+/// bounds and binary-searches about 15 keys.
 #[derive(Debug, Default)]
 pub struct DeletionIndex {
-    /// Key → (start, len) in `postings`.
-    map: HashMap<u64, (u32, u32), BuildHasherDefault<KeyHasher>>,
-    postings: Vec<u32>,
+    keys: Vec<u64>,
+    ids: Vec<u32>,
+    /// Index of the first pair of each bucket, plus the number of pairs at the end.
+    buckets: Vec<u32>,
+    /// One bit per value of a key's top [`FILTER_BITS`] bits, set when some key has them: most
+    /// probes of a query miss, and a miss costs one memory read instead of a search.
+    filter: Vec<u64>,
 }
+
+/// Bits of a key that index [`DeletionIndex`]'s filter (2²⁰ bits: 128 KB; with 61,000 keys about
+/// 6 % of misses get past it).
+const FILTER_BITS: u32 = 20;
 
 /// Collects `(key, id)` pairs, then freezes them into a [`DeletionIndex`].
 #[derive(Debug, Default)]
@@ -108,37 +167,54 @@ impl DeletionIndexBuilder {
     pub fn build(mut self) -> DeletionIndex {
         self.pairs.sort_unstable();
         self.pairs.dedup();
-        let mut map = HashMap::with_capacity_and_hasher(self.pairs.len(), Default::default());
-        let mut postings = Vec::with_capacity(self.pairs.len());
+        let n = self.pairs.len();
+        let mut buckets = Vec::with_capacity((1 << BUCKET_BITS) + 1);
         let mut i = 0;
-        while i < self.pairs.len() {
-            let key = self.pairs[i].0;
-            let start = postings.len();
-            while i < self.pairs.len() && self.pairs[i].0 == key {
-                postings.push(self.pairs[i].1);
+        for b in 0..(1u64 << BUCKET_BITS) {
+            buckets.push(u32::try_from(i).unwrap_or(u32::MAX));
+            while i < n && self.pairs[i].0 >> (64 - BUCKET_BITS) == b {
                 i += 1;
             }
-            let len = postings.len() - start;
-            map.insert(key, (u32::try_from(start).unwrap_or(u32::MAX), u32::try_from(len).unwrap_or(0)));
         }
-        map.shrink_to_fit();
-        DeletionIndex { map, postings }
+        buckets.push(u32::try_from(n).unwrap_or(u32::MAX));
+        let mut filter = vec![0u64; (1 << FILTER_BITS) / 64];
+        for &(k, _) in &self.pairs {
+            let f = (k >> (64 - FILTER_BITS)) as usize;
+            filter[f / 64] |= 1 << (f % 64);
+        }
+        let keys = self.pairs.iter().map(|p| p.0).collect();
+        let ids = self.pairs.iter().map(|p| p.1).collect();
+        DeletionIndex { keys, ids, buckets, filter }
     }
 }
 
 impl DeletionIndex {
+    /// The ids stored under `key`.
+    fn get(&self, key: u64) -> &[u32] {
+        let f = (key >> (64 - FILTER_BITS)) as usize;
+        if self.filter.get(f / 64).is_none_or(|w| w & (1 << (f % 64)) == 0) {
+            return &[];
+        }
+        let b = (key >> (64 - BUCKET_BITS)) as usize;
+        let (Some(&lo), Some(&hi)) = (self.buckets.get(b), self.buckets.get(b + 1)) else {
+            return &[];
+        };
+        let Some(keys) = self.keys.get(lo as usize..hi as usize) else {
+            return &[];
+        };
+        let first = keys.partition_point(|&k| k < key);
+        let last = first + keys[first..].partition_point(|&k| k == key);
+        self.ids.get(lo as usize + first..lo as usize + last).unwrap_or(&[])
+    }
+
     /// Ids of labels sharing a deletion variant (up to `depth`) with `chars`, appended to `out`
     /// sorted and without duplicates.
     pub fn candidates(&self, chars: &[char], depth: u8, out: &mut Vec<u32>) {
         let start = out.len();
-        for_each_key(chars, depth, |k| {
-            if let Some(&(s, l)) = self.map.get(&k) {
-                let (s, l) = (s as usize, l as usize);
-                if let Some(ids) = self.postings.get(s..s + l) {
-                    out.extend_from_slice(ids);
-                }
-            }
-        });
+        for_each_key(chars, depth, |k| out.extend_from_slice(self.get(k)));
+        if out.len() - start < 2 {
+            return;
+        }
         out[start..].sort_unstable();
         let mut tail = out.split_off(start);
         tail.dedup();

@@ -37,7 +37,6 @@ pub mod mixed_script;
 mod names;
 pub mod skeleton;
 
-use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use crate::domain::{HostInfo, SuffixList, to_unicode};
@@ -45,6 +44,7 @@ use crate::pack::Brand;
 use crate::verdict::Finding;
 
 use deletion_index::{DeletionIndex, DeletionIndexBuilder};
+pub(crate) use deletion_index::{FastMap, FastSet};
 use distance::{Alignment, Edit, MAX_LEN, SubKind, align};
 use names::NameMatcher;
 use skeleton::{describe_char, ordinal, skeleton, skeleton_into};
@@ -85,15 +85,16 @@ struct LabelEntry {
 #[derive(Debug)]
 pub struct BrandIndex {
     brands: Vec<Brand>,
-    owners: HashMap<String, usize>,
+    owners: FastMap<String, usize>,
     labels: Vec<LabelEntry>,
     /// Exact label → label ids (ascending).
-    by_label: HashMap<String, Vec<u32>>,
+    by_label: FastMap<String, Vec<u32>>,
     /// Skeleton → label ids (ascending).
-    by_skeleton: HashMap<String, Vec<u32>>,
+    by_skeleton: FastMap<String, Vec<u32>>,
     deletions: DeletionIndex,
     max_label_chars: usize,
-    names: NameMatcher,
+    /// Built on first use: URL checks never need it, only pages with a title or site name.
+    names: OnceLock<NameMatcher>,
 }
 
 fn embedded_psl() -> &'static SuffixList {
@@ -104,13 +105,13 @@ fn embedded_psl() -> &'static SuffixList {
 /// Registrable domain and label (Unicode) of a brand domain, per the suffix list.
 fn brand_label(psl: &SuffixList, domain: &str) -> Option<(String, String)> {
     let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
-    let reg = psl.registrable(&d)?.to_string();
-    let suffix = psl.suffix(&reg)?;
+    let (suffix, reg) = psl.suffix_and_registrable(&d);
+    let (suffix, reg) = (suffix?, reg?);
     let label = reg.strip_suffix(suffix)?.strip_suffix('.')?;
     if label.is_empty() {
         return None;
     }
-    Some((reg.clone(), to_unicode(label)))
+    Some((reg.to_string(), to_unicode(label)))
 }
 
 /// A brand name as one lowercase ASCII word: letters and digits of the part before a `.`
@@ -170,10 +171,15 @@ impl BrandIndex {
 
     /// Builds the index; brand labels are computed with `psl`.
     pub fn with_suffix_list(brands: &[Brand], psl: &SuffixList) -> Self {
-        let mut owners = HashMap::new();
+        Self::from_brands(brands.to_vec(), psl)
+    }
+
+    /// [`BrandIndex::with_suffix_list`], keeping the given brands (no copy).
+    pub fn from_brands(brands: Vec<Brand>, psl: &SuffixList) -> Self {
+        let mut owners = FastMap::default();
         let mut labels: Vec<LabelEntry> = Vec::new();
-        let mut by_label: HashMap<String, Vec<u32>> = HashMap::new();
-        let mut by_skeleton: HashMap<String, Vec<u32>> = HashMap::new();
+        let mut by_label: FastMap<String, Vec<u32>> = FastMap::default();
+        let mut by_skeleton: FastMap<String, Vec<u32>> = FastMap::default();
         let mut builder = DeletionIndexBuilder::default();
         let mut max_label_chars = 0;
         for (id, b) in brands.iter().enumerate() {
@@ -230,14 +236,14 @@ impl BrandIndex {
             }
         }
         Self {
-            brands: brands.to_vec(),
+            brands,
             owners,
             labels,
             by_label,
             by_skeleton,
             deletions: builder.build(),
             max_label_chars,
-            names: NameMatcher::new(brands),
+            names: OnceLock::new(),
         }
     }
 
@@ -567,7 +573,7 @@ impl BrandIndex {
     /// Names shorter than four characters only match as a whole title segment or, when
     /// written in capitals, as the same capitals (see the `names` module).
     pub fn brands_named_in(&self, text: &str) -> Vec<usize> {
-        self.names.find(text)
+        self.names.get_or_init(|| NameMatcher::new(&self.brands)).find(text)
     }
 }
 
