@@ -6,13 +6,13 @@
 //! aho-corasick pass per target, under the budget) → scoring (weight × confidence, per-signal
 //! caps, thresholds, trusted sites) → [`Verdict`].
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use crate::budget::{Budget, Clock, Limits};
 use crate::degrade::{DegradationLevel, SignalGroup};
 use crate::domain::{HostInfo, SuffixList, parse_url};
 use crate::features::PageFeatures;
-use crate::lookalike::BrandIndex;
+use crate::lookalike::{BrandIndex, FastSet};
 use crate::pack::{PackConfig, PackError, PackFiles, PackSource, Thresholds};
 use crate::reputation::Reputation;
 use crate::signals::{self, PageContext};
@@ -70,12 +70,12 @@ pub struct Engine {
     pub(crate) brands: BrandIndex,
     pub(crate) rules: yara::Rules,
     pub(crate) reputation: Reputation,
-    pub(crate) cdn_allowlist: HashSet<String>,
-    pub(crate) trusted: HashSet<String>,
+    pub(crate) cdn_allowlist: FastSet<String>,
+    pub(crate) trusted: FastSet<String>,
     /// Extra literals in the shared automaton: urgency keywords first, then brand names.
     pub(crate) keyword_count: u32,
     pub(crate) brand_literal_owner: Vec<usize>,
-    pub(crate) severe: HashSet<String>,
+    pub(crate) severe: FastSet<String>,
 }
 
 impl Engine {
@@ -87,6 +87,16 @@ impl Engine {
         Self::from_source(PackSource::from_files(files)?)
     }
 
+    /// Loads a pack from its files, consuming them: each file is released once parsed, and the
+    /// compiled reputation lists are used in place (the way to load when the caller has no
+    /// further use for the bytes, as in the wasm build, where memory never shrinks).
+    ///
+    /// # Errors
+    /// [`EngineError`] naming the file and the problem.
+    pub fn from_owned_files(files: PackFiles) -> Result<Self, EngineError> {
+        Self::from_source(PackSource::from_owned_files(files)?)
+    }
+
     /// Compiles a parsed pack.
     ///
     /// # Errors
@@ -96,7 +106,6 @@ impl Engine {
             Some(t) => SuffixList::parse(t).map_err(|e| PackError::SuffixList(e.to_string()))?,
             None => SuffixList::embedded(),
         };
-        let brands = BrandIndex::with_suffix_list(&src.brands, &psl);
         let mut literals: Vec<String> = src.config.urgency_keywords.iter().map(|k| k.to_lowercase()).collect();
         let keyword_count = literals.len() as u32;
         let mut brand_literal_owner = Vec::new();
@@ -107,10 +116,13 @@ impl Engine {
                 brand_literal_owner.push(i);
             }
         }
+        let brands = BrandIndex::from_brands(src.brands, &psl);
         let sources: Vec<(&str, &str)> = src.yara.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
         let rules = yara::compile(&sources, &literals).map_err(|e| PackError::Yara(e.to_string()))?;
+        drop(sources);
+        drop(src.yara);
         let reputation = Reputation::from_lists(src.reputation);
-        let lower = |v: &Vec<String>| v.iter().map(|s| s.trim().to_ascii_lowercase()).collect::<HashSet<_>>();
+        let lower = |v: &Vec<String>| v.iter().map(|s| s.trim().to_ascii_lowercase()).collect::<FastSet<_>>();
         let cdn_allowlist = lower(&src.config.cdn_allowlist);
         let trusted = lower(&src.config.trusted_sites);
         let severe = src.config.severe_signals.iter().cloned().collect();
@@ -164,6 +176,18 @@ impl Engine {
     /// # Errors
     /// [`ScanError::BadUrl`] when the page URL is not an absolute URL with a host.
     pub fn scan(&self, f: &PageFeatures, settings: &Settings, clock: &dyn Clock) -> Result<Verdict, ScanError> {
+        self.scan_with(f, settings, clock, f.is_url_only())
+    }
+
+    /// [`Engine::scan`]; `url_only` skips the page signals and the content scan (which find
+    /// nothing in features that hold only a URL).
+    fn scan_with(
+        &self,
+        f: &PageFeatures,
+        settings: &Settings,
+        clock: &dyn Clock,
+        url_only: bool,
+    ) -> Result<Verdict, ScanError> {
         let mut budget = Budget::start(clock, settings.limits);
         let url =
             parse_url(&f.url).map_err(|e| ScanError::BadUrl { url: truncate(&f.url, 200), reason: e.to_string() })?;
@@ -176,7 +200,7 @@ impl Engine {
             findings.extend(self.brands.check_host(&host));
             findings.extend(self.reputation.check(&host, &url));
         }
-        if level.runs(SignalGroup::Core) {
+        if level.runs(SignalGroup::Core) && !url_only {
             let content = signals::content_scan(&ctx, &mut budget);
             findings.extend(signals::fresh_domain(&ctx));
             findings.extend(signals::forms(&ctx, &content));
@@ -267,6 +291,15 @@ impl Engine {
     }
 }
 
+impl Verdict {
+    /// The verdict as one JSON object (the shape of `ferretwatch scan --json`, without `id`).
+    /// The wasm binding hands this to `JSON.parse`: one string crossing instead of an object
+    /// built field by field.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()))
+    }
+}
+
 fn truncate(s: &str, max: usize) -> String {
     if s.len() <= max {
         return s.to_string();
@@ -276,4 +309,55 @@ fn truncate(s: &str, max: usize) -> String {
         end -= 1;
     }
     format!("{}…", &s[..end])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::budget::FrozenClock;
+
+    fn default_pack() -> PackFiles {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../packs/default");
+        let mut files = PackFiles::new();
+        let mut stack = vec![dir.clone()];
+        while let Some(d) = stack.pop() {
+            for entry in std::fs::read_dir(&d).expect("default pack is readable").flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if path.extension().is_none_or(|e| e != "md") {
+                    let rel = path.strip_prefix(&dir).expect("inside the pack");
+                    let key = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
+                    files.insert(key, std::fs::read(&path).expect("pack file is readable"));
+                }
+            }
+        }
+        files
+    }
+
+    /// The URL-only shortcut gives exactly the verdict of the full pipeline.
+    #[test]
+    fn url_only_shortcut_matches_the_full_scan() {
+        let engine = Engine::from_files(&default_pack()).expect("default pack loads");
+        let list = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/node/fixtures/urls.txt"))
+            .expect("URL fixture is readable");
+        let settings = Settings::default();
+        let mut scanned = 0;
+        let mut with_findings = 0;
+        for url in list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+            let f = PageFeatures::from_url(url);
+            assert!(f.is_url_only());
+            let fast = engine.scan_with(&f, &settings, &FrozenClock, true);
+            let full = engine.scan_with(&f, &settings, &FrozenClock, false);
+            assert_eq!(fast, full, "{url}");
+            if let Ok(v) = fast {
+                scanned += 1;
+                with_findings += usize::from(!v.findings.is_empty());
+            }
+        }
+        assert!(scanned >= 40 && with_findings >= 10, "{scanned} URLs scanned, {with_findings} with findings");
+        let mut f = PageFeatures::from_url("https://a.example/");
+        f.title = "PayPal".into();
+        assert!(!f.is_url_only());
+    }
 }

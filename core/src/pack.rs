@@ -13,6 +13,7 @@
 //! | `reputation/*.fwmm` | MetaMask's phishing configuration, compiled (see [`crate::reputation::MetaMaskList::from_bytes`]) |
 //! | `public_suffix_list.dat` | optional: a newer Public Suffix List than the embedded one |
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
@@ -128,6 +129,9 @@ pub struct ReputationList {
     /// A MetaMask phishing configuration (from a `.fwmm` file); `entries`/`fingerprints` are
     /// empty then.
     pub metamask: Option<Box<crate::reputation::MetaMaskList>>,
+    /// A compiled `.fwrep` list, kept in its compact on-disk layout (the engine looks fingerprints
+    /// up in it directly); `entries`/`fingerprints` are empty then.
+    pub table: Option<crate::reputation::FingerprintTable>,
 }
 
 /// A whole pack, parsed but not yet compiled into the engine's indices.
@@ -200,6 +204,20 @@ fn text<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, PackError> {
     std::str::from_utf8(bytes).map_err(|e| PackError::Encoding { file: file.into(), offset: e.valid_up_to() })
 }
 
+/// [`text`] of a file that may be owned (then it becomes the `String` without a copy).
+fn into_text(file: &str, bytes: Cow<'_, [u8]>) -> Result<String, PackError> {
+    match bytes {
+        Cow::Borrowed(b) => Ok(text(file, b)?.to_string()),
+        Cow::Owned(v) => {
+            if v.len() > MAX_PACK_FILE_BYTES {
+                return Err(PackError::TooLarge { file: file.into(), size: v.len(), limit: MAX_PACK_FILE_BYTES });
+            }
+            String::from_utf8(v)
+                .map_err(|e| PackError::Encoding { file: file.into(), offset: e.utf8_error().valid_up_to() })
+        }
+    }
+}
+
 fn json<T: for<'de> Deserialize<'de>>(file: &str, bytes: &[u8]) -> Result<T, PackError> {
     let t = text(file, bytes)?;
     serde_json::from_str(t).map_err(|e| PackError::Json { file: file.into(), message: e.to_string() })
@@ -211,10 +229,36 @@ impl PackSource {
     /// # Errors
     /// [`PackError`] naming the file and what is wrong with it.
     pub fn from_files(files: &PackFiles) -> Result<Self, PackError> {
-        let get = |name: &str| files.get(name).ok_or_else(|| PackError::Missing(name.into()));
-        let config: PackConfig = json("pack.json", get("pack.json")?)?;
+        Self::parse(files.iter().map(|(k, v)| (k.as_str(), Cow::Borrowed(v.as_slice()))))
+    }
+
+    /// Parses a pack's files, consuming them: each file is dropped as soon as it is parsed, YARA
+    /// sources become `String`s without a copy and compiled reputation lists keep their bytes
+    /// (so loading never holds a pack twice).
+    ///
+    /// # Errors
+    /// [`PackError`] naming the file and what is wrong with it (the same as
+    /// [`PackSource::from_files`]).
+    pub fn from_owned_files(files: PackFiles) -> Result<Self, PackError> {
+        Self::parse(files.into_iter().map(|(k, v)| (k, Cow::Owned(v))))
+    }
+
+    fn parse<'a, N: AsRef<str>>(files: impl Iterator<Item = (N, Cow<'a, [u8]>)>) -> Result<Self, PackError> {
+        let mut config_bytes = None;
+        let mut brand_bytes = None;
+        let mut rest = Vec::new();
+        for (name, bytes) in files {
+            match name.as_ref() {
+                "pack.json" => config_bytes = Some(bytes),
+                "brands.json" => brand_bytes = Some(bytes),
+                _ => rest.push((name, bytes)),
+            }
+        }
+        let config: PackConfig =
+            json("pack.json", &config_bytes.ok_or_else(|| PackError::Missing("pack.json".into()))?)?;
         validate_config(&config)?;
-        let brands: Vec<Brand> = json("brands.json", get("brands.json")?)?;
+        let brands: Vec<Brand> =
+            json("brands.json", &brand_bytes.ok_or_else(|| PackError::Missing("brands.json".into()))?)?;
         for (i, b) in brands.iter().enumerate() {
             if b.name.trim().is_empty() || b.domains.is_empty() {
                 return Err(PackError::Invalid {
@@ -225,39 +269,44 @@ impl PackSource {
         }
         let mut yara = Vec::new();
         let mut reputation = Vec::new();
-        for (name, bytes) in files {
+        let mut psl_bytes = None;
+        for (name, bytes) in rest {
+            let name = name.as_ref();
+            let too_large = || PackError::TooLarge { file: name.into(), size: bytes.len(), limit: MAX_PACK_FILE_BYTES };
             if let Some(rest) = name.strip_prefix("rules/") {
                 if rest.ends_with(".yar") || rest.ends_with(".yara") {
-                    yara.push((name.clone(), text(name, bytes)?.to_string()));
+                    yara.push((name.to_string(), into_text(name, bytes)?));
                 }
             } else if name.starts_with("reputation/") && name.ends_with(".txt") {
-                reputation.push(parse_reputation(name, text(name, bytes)?)?);
+                reputation.push(parse_reputation(name, text(name, &bytes)?)?);
             } else if name.starts_with("reputation/") && name.ends_with(".fwrep") {
                 if bytes.len() > MAX_PACK_FILE_BYTES {
-                    return Err(PackError::TooLarge {
-                        file: name.clone(),
-                        size: bytes.len(),
-                        limit: MAX_PACK_FILE_BYTES,
-                    });
+                    return Err(too_large());
                 }
-                let set = crate::reputation::FingerprintSet::from_bytes(bytes)
-                    .map_err(|e| PackError::Invalid { file: name.clone(), message: e.to_string() })?;
-                reputation.push(set.into_list(name));
+                let (source, kind, table) = crate::reputation::FingerprintTable::from_file(bytes.into_owned())
+                    .map_err(|e| PackError::Invalid { file: name.into(), message: e.to_string() })?;
+                reputation.push(ReputationList {
+                    file: name.into(),
+                    source,
+                    kind,
+                    entries: Vec::new(),
+                    fingerprints: Vec::new(),
+                    metamask: None,
+                    table: Some(table),
+                });
             } else if name.starts_with("reputation/") && name.ends_with(".fwmm") {
                 if bytes.len() > MAX_PACK_FILE_BYTES {
-                    return Err(PackError::TooLarge {
-                        file: name.clone(),
-                        size: bytes.len(),
-                        limit: MAX_PACK_FILE_BYTES,
-                    });
+                    return Err(too_large());
                 }
-                let list = crate::reputation::MetaMaskList::from_bytes(bytes)
-                    .map_err(|e| PackError::Invalid { file: name.clone(), message: e.to_string() })?;
+                let list = crate::reputation::MetaMaskList::from_bytes(&bytes)
+                    .map_err(|e| PackError::Invalid { file: name.into(), message: e.to_string() })?;
                 reputation.push(list.into_list(name));
+            } else if name == "public_suffix_list.dat" {
+                psl_bytes = Some(bytes);
             }
         }
-        let public_suffix_list = match files.get("public_suffix_list.dat") {
-            Some(b) => Some(text("public_suffix_list.dat", b)?.to_string()),
+        let public_suffix_list = match psl_bytes {
+            Some(b) => Some(into_text("public_suffix_list.dat", b)?),
             None => None,
         };
         Ok(Self { config, brands, yara, reputation, public_suffix_list })
@@ -328,5 +377,13 @@ pub fn parse_reputation(file: &str, text: &str) -> Result<ReputationList, PackEr
         let host_end = if kind == IndicatorKind::Url { e.find('/').unwrap_or(e.len()) } else { e.len() };
         e[..host_end].make_ascii_lowercase();
     }
-    Ok(ReputationList { file: file.into(), source, kind, entries, fingerprints: Vec::new(), metamask: None })
+    Ok(ReputationList {
+        file: file.into(),
+        source,
+        kind,
+        entries,
+        fingerprints: Vec::new(),
+        metamask: None,
+        table: None,
+    })
 }

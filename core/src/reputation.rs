@@ -1,7 +1,8 @@
 //! Offline reputation sets: hosts, registrable domains, URL prefixes and IPs from threat feeds.
 //!
-//! Each list becomes a sorted array of 64-bit XXH3 fingerprints (a "sorted hash table"): 8 bytes
-//! per indicator, binary search per lookup, false-positive rate ≈ n / 2⁶⁴ per lookup (≈ 5·10⁻¹⁴
+//! Each list becomes a sorted array of 64-bit XXH3 fingerprints (a "sorted hash table"), held in
+//! the engine as a [`FingerprintTable`]: about 6 bytes per indicator (the top 16 bits select a
+//! bucket), a bucket lookup and a short binary search per query, false-positive rate ≈ n / 2⁶⁴ per lookup (≈ 5·10⁻¹⁴
 //! for a million entries), far below the spec's 10⁻⁶ bloom filter, with no false negatives.
 //!
 //! Three artifacts live here:
@@ -82,6 +83,7 @@ impl FingerprintSet {
             entries: Vec::new(),
             fingerprints: self.hashes,
             metamask: None,
+            table: None,
         }
     }
 
@@ -98,8 +100,9 @@ impl FingerprintSet {
     /// | (8 − b/8)·n | the low 64 − b bits of each fingerprint (XXH3-64 of the normalized indicator), in increasing order |
     ///
     /// Fingerprints are uniform, so dropping the bucket bits saves b/8 bytes each for about one
-    /// count byte per bucket: 1,000,000 fingerprints take 6.07 MB instead of 8 MB. Loading
-    /// rebuilds the full sorted 64-bit array. Version 1 (`FWREP\x01`: n, then 8·n bytes of
+    /// count byte per bucket: 1,000,000 fingerprints take 6.07 MB instead of 8 MB. The
+    /// engine looks fingerprints up in this layout directly ([`FingerprintTable`], which keeps
+    /// the file's bytes). Version 1 (`FWREP\x01`: n, then 8·n bytes of
     /// fingerprints) is still read.
     pub fn to_bytes(&self) -> Vec<u8> {
         let n = self.hashes.len();
@@ -228,6 +231,207 @@ impl FingerprintSet {
     }
 }
 
+/// Sorted 64-bit fingerprints held compactly for lookups, in the layout of a `.fwrep` v2 file:
+/// the top `bits` bits (0, 8 or 16) of a fingerprint pick a bucket, and each bucket keeps only
+/// the low `64 − bits` bits of its fingerprints, in increasing order. A million fingerprints take
+/// 6 MB plus a 256 KB bucket table instead of 8 MB, and a lookup is one bucket plus a binary
+/// search of about 15 entries. Loaded from a `.fwrep` file, the table *is* the file's bytes (no
+/// decoding, no second copy).
+#[derive(Clone, PartialEq, Eq)]
+pub struct FingerprintTable {
+    bits: u32,
+    low: usize,
+    /// Index of the first entry of each bucket, plus the total at the end (empty when `bits` is 0).
+    offsets: Vec<u32>,
+    data: Vec<u8>,
+    /// Offset of the first entry in `data`.
+    start: usize,
+    len: usize,
+}
+
+impl std::fmt::Debug for FingerprintTable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "FingerprintTable {{ len: {}, bucket_bits: {} }}", self.len, self.bits)
+    }
+}
+
+/// Largest bucket-bits value a table keeps (2¹⁶ buckets: a 256 KB offset table).
+const TABLE_MAX_BITS: u8 = 16;
+
+impl FingerprintTable {
+    /// A table over strictly increasing fingerprints.
+    pub fn from_sorted(hashes: &[u64]) -> Self {
+        let n = hashes.len();
+        let bits = bucket_bits(n).min(TABLE_MAX_BITS);
+        let low = 8 - (bits / 8) as usize;
+        let mut data = Vec::with_capacity(n * low);
+        for h in hashes {
+            data.extend_from_slice(&h.to_le_bytes()[..low]);
+        }
+        let offsets = if bits == 0 {
+            Vec::new()
+        } else {
+            let shift = 64 - u32::from(bits);
+            let mut offsets = Vec::with_capacity((1 << bits) + 1);
+            let mut i = 0;
+            for bucket in 0..(1u64 << bits) {
+                offsets.push(i as u32);
+                while i < n && hashes[i] >> shift == bucket {
+                    i += 1;
+                }
+            }
+            offsets.push(n as u32);
+            offsets
+        };
+        Self { bits: u32::from(bits), low, offsets, data, start: 0, len: n }
+    }
+
+    /// Takes a compiled `.fwrep` file (either version) as the table, keeping its bytes when they
+    /// already have the table's layout. Returns the source name, the kind and the table.
+    ///
+    /// # Errors
+    /// Exactly the [`FingerprintError`] of [`FingerprintSet::from_bytes`] for the same bytes.
+    pub fn from_file(bytes: Vec<u8>) -> Result<(String, IndicatorKind, Self), FingerprintError> {
+        match Self::layout_of(&bytes) {
+            Some((source, kind, bits, offsets, start, len)) => {
+                let low = 8 - (bits / 8) as usize;
+                Ok((source, kind, Self { bits: u32::from(bits), low, offsets, data: bytes, start, len }))
+            }
+            None => {
+                // Version 1, 2²⁴ buckets, or a damaged file: the full decoder (and its error).
+                let set = FingerprintSet::from_bytes(&bytes)?;
+                let table = Self::from_sorted(&set.hashes);
+                Ok((set.source, set.kind, table))
+            }
+        }
+    }
+
+    /// The bucket table of a valid v2 file with at most [`TABLE_MAX_BITS`] bucket bits:
+    /// `(source, kind, bits, offsets, first entry, count)`; `None` for anything else.
+    #[allow(clippy::type_complexity)]
+    fn layout_of(b: &[u8]) -> Option<(String, IndicatorKind, u8, Vec<u32>, usize, usize)> {
+        if b.len() < 13 || &b[..6] != MAGIC {
+            return None;
+        }
+        let kind = kind_from_byte(b[6]).ok()?;
+        let name_len = u16::from_le_bytes([b[7], b[8]]) as usize;
+        if name_len > 256 {
+            return None;
+        }
+        let name_end = 9 + name_len;
+        let source = std::str::from_utf8(b.get(9..name_end)?).ok()?.to_string();
+        let mut r = Reader { b, at: name_end };
+        let count = r.u32().ok()? as usize;
+        let bits = r.take(1).ok()?[0];
+        if !matches!(bits, 0 | 8 | 16) {
+            return None;
+        }
+        let low = 8 - (bits / 8) as usize;
+        let mut offsets = Vec::new();
+        if bits > 0 {
+            offsets.reserve((1 << bits) + 1);
+            let mut total = 0usize;
+            for _ in 0..(1u32 << bits) {
+                offsets.push(u32::try_from(total).ok()?);
+                total = total.checked_add(usize::try_from(r.varint().ok()?).ok()?)?;
+            }
+            if total != count {
+                return None;
+            }
+            offsets.push(u32::try_from(total).ok()?);
+        }
+        let start = r.at;
+        if b.len() - start != count.checked_mul(low)? {
+            return None;
+        }
+        // Strictly increasing: within each bucket (the bucket bits order the buckets).
+        let read = |i: usize| {
+            let mut a = [0u8; 8];
+            a[..low].copy_from_slice(&b[start + i * low..start + (i + 1) * low]);
+            u64::from_le_bytes(a)
+        };
+        let mut ranges: Vec<(usize, usize)> = Vec::new();
+        if bits == 0 {
+            ranges.push((0, count));
+        } else {
+            ranges.extend(offsets.windows(2).map(|w| (w[0] as usize, w[1] as usize)));
+        }
+        for (lo, hi) in ranges {
+            let mut prev: Option<u64> = None;
+            for i in lo..hi {
+                let v = read(i);
+                if prev.is_some_and(|p| p >= v) {
+                    return None;
+                }
+                prev = Some(v);
+            }
+        }
+        Some((source, kind, bits, offsets, start, count))
+    }
+
+    /// Number of fingerprints.
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// True when empty.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    #[inline]
+    fn entry(&self, i: usize) -> u64 {
+        let at = self.start + i * self.low;
+        let mut a = [0u8; 8];
+        a[..self.low].copy_from_slice(&self.data[at..at + self.low]);
+        u64::from_le_bytes(a)
+    }
+
+    /// Whether the table holds fingerprint `h`.
+    pub fn contains_fingerprint(&self, h: u64) -> bool {
+        let (mut lo, mut hi, key) = if self.bits == 0 {
+            (0, self.len, h)
+        } else {
+            let b = (h >> (64 - self.bits)) as usize;
+            let mask = u64::MAX >> self.bits;
+            (self.offsets[b] as usize, self.offsets[b + 1] as usize, h & mask)
+        };
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.entry(mid).cmp(&key) {
+                std::cmp::Ordering::Equal => return true,
+                std::cmp::Ordering::Less => lo = mid + 1,
+                std::cmp::Ordering::Greater => hi = mid,
+            }
+        }
+        false
+    }
+
+    /// Whether the table holds the fingerprint of `indicator`.
+    pub fn contains(&self, indicator: &str) -> bool {
+        self.contains_fingerprint(fingerprint(indicator))
+    }
+
+    /// Bytes of memory held.
+    pub fn heap_bytes(&self) -> usize {
+        self.data.capacity() + self.offsets.capacity() * 4
+    }
+
+    /// The fingerprints, in increasing order.
+    pub fn to_vec(&self) -> Vec<u64> {
+        let mut out = Vec::with_capacity(self.len);
+        if self.bits == 0 {
+            out.extend((0..self.len).map(|i| self.entry(i)));
+        } else {
+            for (bucket, w) in self.offsets.windows(2).enumerate() {
+                let top = (bucket as u64) << (64 - self.bits);
+                out.extend((w[0] as usize..w[1] as usize).map(|i| top | self.entry(i)));
+            }
+        }
+        out
+    }
+}
+
 const MAGIC: &[u8; 6] = b"FWREP\x02";
 const MAGIC_V1: &[u8; 6] = b"FWREP\x01";
 
@@ -326,10 +530,24 @@ pub fn fingerprint(indicator: &str) -> u64 {
     xxh3_64(indicator.as_bytes())
 }
 
+/// One feed's list as the engine holds it.
+#[derive(Debug, Clone)]
+struct CompactSet {
+    source: String,
+    kind: IndicatorKind,
+    table: FingerprintTable,
+}
+
+impl CompactSet {
+    fn contains(&self, indicator: &str) -> bool {
+        self.table.contains(indicator)
+    }
+}
+
 /// All reputation sets of a pack.
 #[derive(Debug, Clone, Default)]
 pub struct Reputation {
-    sets: Vec<FingerprintSet>,
+    sets: Vec<CompactSet>,
     metamask: Vec<MetaMaskList>,
 }
 
@@ -341,33 +559,45 @@ pub const METAMASK_FUZZY_CONFIDENCE: f64 = 0.6;
 impl Reputation {
     /// Compiles the pack's lists (fingerprint lists and MetaMask lists).
     pub fn new(lists: &[ReputationList]) -> Self {
-        let mut sets = Vec::new();
-        let mut metamask = Vec::new();
-        for list in lists {
-            match &list.metamask {
-                Some(m) => metamask.push(m.as_ref().clone()),
-                None => sets.push(FingerprintSet::from_list(list)),
-            }
-        }
-        Self { sets, metamask }
+        Self::from_lists(lists.to_vec())
     }
 
-    /// Compiles the pack's lists, consuming them (no copy of the fingerprints is made).
+    /// Compiles the pack's lists, consuming them: a compiled list's table (the `.fwrep` bytes)
+    /// is moved in, not copied.
     pub fn from_lists(lists: Vec<ReputationList>) -> Self {
         let mut sets = Vec::new();
         let mut metamask = Vec::new();
         for mut list in lists {
-            match list.metamask.take() {
-                Some(m) => metamask.push(*m),
-                None => sets.push(FingerprintSet::from_owned_list(list)),
+            if let Some(m) = list.metamask.take() {
+                metamask.push(*m);
+                continue;
             }
+            let table = match list.table.take() {
+                Some(t) if list.entries.is_empty() && list.fingerprints.is_empty() => t,
+                other => {
+                    let mut hashes: Vec<u64> = list.entries.iter().map(|e| fingerprint(e)).collect();
+                    hashes.append(&mut list.fingerprints);
+                    if let Some(t) = other {
+                        hashes.extend(t.to_vec());
+                    }
+                    hashes.sort_unstable();
+                    hashes.dedup();
+                    FingerprintTable::from_sorted(&hashes)
+                }
+            };
+            sets.push(CompactSet { source: list.source, kind: list.kind, table });
         }
         Self { sets, metamask }
     }
 
+    /// Bytes of memory held by the fingerprint tables (MetaMask lists not counted).
+    pub fn heap_bytes(&self) -> usize {
+        self.sets.iter().map(|s| s.table.heap_bytes()).sum()
+    }
+
     /// Total indicators (a MetaMask list counts its blocklist and fuzzylist entries).
     pub fn len(&self) -> usize {
-        self.sets.iter().map(FingerprintSet::len).sum::<usize>()
+        self.sets.iter().map(|s| s.table.len()).sum::<usize>()
             + self.metamask.iter().map(MetaMaskList::len).sum::<usize>()
     }
 
@@ -393,17 +623,16 @@ impl Reputation {
     /// A MetaMask allowlist entry silences only its own list (not the other feeds).
     pub fn check(&self, host: &HostInfo, url: &url::Url) -> Vec<Finding> {
         let mut out = Vec::new();
-        let mut url_keys: Option<Vec<String>> = None;
+        let mut url_keys: Option<PageUrlKeys> = None;
         for set in &self.sets {
             let hit: Option<String> = match set.kind {
                 IndicatorKind::Ip => (host.is_ip && set.contains(&host.ascii)).then(|| host.ascii.clone()),
                 IndicatorKind::Domain => set.contains(&host.registrable).then(|| host.registrable.clone()),
                 IndicatorKind::Host => parent_hosts(&host.ascii).find(|h| set.contains(h)).map(str::to_string),
-                IndicatorKind::Url => url_keys
-                    .get_or_insert_with(|| page_url_keys(&host.ascii, url))
-                    .iter()
-                    .find(|p| set.contains(p))
-                    .cloned(),
+                IndicatorKind::Url => {
+                    let keys = url_keys.get_or_insert_with(|| PageUrlKeys::new(&host.ascii, url));
+                    keys.hashes.iter().position(|&h| set.table.contains_fingerprint(h)).map(|i| keys.key(i).to_string())
+                }
             };
             if let Some(indicator) = hit {
                 let what = match set.kind {
@@ -475,6 +704,68 @@ impl crate::engine::Engine {
             f.weight = self.weight(&f.signal);
         }
         Ok(findings)
+    }
+
+    /// [`crate::Engine::check_reputation`] as a JSON array (for the wasm binding's `JSON.parse`).
+    ///
+    /// # Errors
+    /// [`crate::domain::UrlError`] when the text is not a URL with a host.
+    pub fn check_reputation_json(&self, url: &str) -> Result<String, crate::domain::UrlError> {
+        let findings = self.check_reputation(url)?;
+        Ok(serde_json::to_string(&findings).unwrap_or_else(|_| "[]".into()))
+    }
+}
+
+/// [`page_url_keys`] without a string per key: every key is a prefix of one buffer, so only
+/// their ends and fingerprints are kept (computed once per page, shared by all URL lists).
+struct PageUrlKeys {
+    buf: String,
+    ends: Vec<usize>,
+    hashes: Vec<u64>,
+}
+
+impl PageUrlKeys {
+    fn new(host_ascii: &str, url: &url::Url) -> Self {
+        let path = url.path();
+        let mut buf = String::with_capacity(host_ascii.len() + path.len() + 8);
+        buf.push_str(host_ascii);
+        if let Some(p) = url.port() {
+            buf.push(':');
+            buf.push_str(&p.to_string());
+        }
+        let authority = buf.len();
+        if !path.starts_with('/') {
+            buf.push('/');
+        }
+        for ch in path.chars() {
+            if ch == '/' && buf.len() > authority && buf.ends_with('/') {
+                continue;
+            }
+            buf.push(ch);
+        }
+        let mut ends = vec![buf.len()];
+        let slashes: Vec<usize> = buf[authority..].match_indices('/').map(|(i, _)| i).collect();
+        for &i in slashes.iter().rev() {
+            for end in [authority + i + 1, authority + i] {
+                if end == authority {
+                    continue;
+                }
+                if ends.last() != Some(&end) {
+                    ends.push(end);
+                }
+            }
+        }
+        if let Some(q) = url.query().filter(|q| !q.is_empty()) {
+            buf.push('?');
+            buf.push_str(q);
+            ends.insert(0, buf.len());
+        }
+        let hashes = ends.iter().map(|&e| fingerprint(&buf[..e])).collect();
+        Self { buf, ends, hashes }
+    }
+
+    fn key(&self, i: usize) -> &str {
+        &self.buf[..self.ends[i]]
     }
 }
 
@@ -700,6 +991,7 @@ impl MetaMaskList {
             entries: Vec::new(),
             fingerprints: Vec::new(),
             metamask: Some(Box::new(self)),
+            table: None,
         }
     }
 
@@ -1190,6 +1482,71 @@ mod tests {
         let mut bad_kind = bytes;
         bad_kind[6] = 9;
         assert_eq!(FingerprintSet::from_bytes(&bad_kind).unwrap_err(), FingerprintError::Kind(9));
+    }
+
+    #[test]
+    fn url_keys_without_strings_equal_the_string_keys() {
+        for u in [
+            "https://a.example/",
+            "https://a.example",
+            "http://a.example:8080/x//y/z.php?q=1&r=2",
+            "https://a.example/x/",
+            "https://a.example//x///",
+            "https://a.example/?",
+            "https://a.example/p?",
+            "https://a.example/ä/ö?x=ü",
+            "https://a.example/a/b/c/d/e/f",
+            "ftp://a.example:21/x",
+        ] {
+            let url = url::Url::parse(u).unwrap();
+            let host = url.host_str().unwrap();
+            let want = page_url_keys(host, &url);
+            let got = PageUrlKeys::new(host, &url);
+            let keys: Vec<&str> = (0..got.ends.len()).map(|i| got.key(i)).collect();
+            assert_eq!(keys, want, "{u}");
+            assert_eq!(got.hashes, want.iter().map(|k| fingerprint(k)).collect::<Vec<_>>(), "{u}");
+        }
+    }
+
+    #[test]
+    fn tables_answer_like_the_decoded_sets_and_refuse_the_same_damage() {
+        for n in [0usize, 1, 2, 255, 256, 1000, 70_000] {
+            let entries: Vec<String> = (0..n).map(|i| format!("h{i}.example")).collect();
+            let set = FingerprintSet::new("feed", IndicatorKind::Url, &entries);
+            let bytes = set.to_bytes();
+            let (source, kind, table) = FingerprintTable::from_file(bytes.clone()).unwrap();
+            assert_eq!((source.as_str(), kind, table.len()), ("feed", IndicatorKind::Url, n));
+            // Kept in place: the file's bytes are the table (plus the bucket offsets).
+            assert!(table.heap_bytes() <= bytes.len() + 4 * ((1 << 16) + 1), "n = {n}");
+            assert_eq!(table.to_vec(), set.fingerprints(), "n = {n}");
+            let built = FingerprintTable::from_sorted(set.fingerprints());
+            assert_eq!(built.to_vec(), set.fingerprints(), "n = {n}");
+            assert!(entries.iter().step_by(97).all(|e| built.contains(e)));
+            for i in (0..n).step_by(97) {
+                assert!(table.contains(&entries[i]), "member {i} of {n}");
+            }
+            for i in 0..2000 {
+                assert!(!table.contains(&format!("other{i}.example")));
+            }
+            for h in set.fingerprints().iter().take(500) {
+                assert!(table.contains_fingerprint(*h));
+                assert!(!table.contains_fingerprint(h ^ 1) || set.fingerprints().binary_search(&(h ^ 1)).is_ok());
+            }
+        }
+        // Damaged files: the same error as the full decoder.
+        let entries: Vec<String> = (0..70_000).map(|i| format!("h{i}.example")).collect();
+        let bytes = FingerprintSet::new("feed", IndicatorKind::Host, &entries).to_bytes();
+        let last = bytes.len() - 1;
+        let mut swapped = bytes.clone();
+        // Two entries of the body exchanged: unsorted.
+        let (a, b) = (last + 1 - 12, last + 1 - 6);
+        let (x, y) = (swapped[a..b].to_vec(), swapped[b..].to_vec());
+        swapped[a..b].copy_from_slice(&y);
+        swapped[b..].copy_from_slice(&x);
+        for bad in [bytes[..last].to_vec(), swapped, b"FWREP\x02".to_vec(), vec![0u8; 40]] {
+            let want = FingerprintSet::from_bytes(&bad).unwrap_err();
+            assert_eq!(FingerprintTable::from_file(bad).unwrap_err(), want);
+        }
     }
 
     #[test]
