@@ -32,12 +32,24 @@ pub(crate) struct TextVariant {
 /// A compiled hex string or regex.
 #[derive(Debug)]
 pub(crate) struct RegexProg {
-    /// Forward DFA, used anchored at candidate starts.
-    pub fwd: DFA,
-    /// Reverse DFA (match kind All), used for a full pass when there is no atom.
-    pub rev: Option<DFA>,
+    /// The pattern, kept to build the DFA on first use.
+    node: Node,
+    /// Forward DFA, used anchored at candidate starts. Built at compile time for patterns that
+    /// are not simple sequences (or are large: their size errors must be compile errors), else on
+    /// first use (the snippet of a match): most hex strings never need one.
+    fwd: std::sync::OnceLock<Option<DFA>>,
     /// The pattern as a simple sequence (byte sets and small gaps), confirmed without the DFA.
     pub simple: Option<Vec<pattern::Simple>>,
+    /// The bytes a match can start with (all of them unless the pattern is simple).
+    pub first: pattern::ByteSet,
+}
+
+impl RegexProg {
+    /// The forward DFA (None only if a lazily built one failed, which the compile-time size
+    /// estimate rules out).
+    pub(crate) fn fwd(&self) -> Option<&DFA> {
+        self.fwd.get_or_init(|| build_fwd(&self.node, 0).ok()).as_ref()
+    }
 }
 
 /// A compiled string.
@@ -52,8 +64,8 @@ pub(crate) enum CString {
 pub(crate) enum Target {
     /// Extra literal number `i`.
     Extra(u32),
-    /// Variant `variant` of text string `string` (the pattern is the whole variant).
-    /// Variant `variant` of text string `string`; the atom starts `back` bytes into it.
+    /// Variant `variant` of text string `string`; the pattern (the whole variant, or a window of
+    /// a long one) starts `back` bytes into it.
     Text { string: u32, variant: u32, back: u32 },
     /// An atom of hex/regex string `string`: the match starts `back_min..=back_max` bytes
     /// before the atom.
@@ -121,72 +133,135 @@ pub(crate) fn dep(e: &Expr, rules: &[CRule]) -> Dep {
     }
 }
 
+/// Longest automaton pattern taken from a text string. Up to this length the whole variant is
+/// the pattern, so an automaton hit is a match up to case and `fullword` (no fan-out: a short
+/// window shared by many strings would make every hit a confirmation of each of them).
+pub(crate) const MAX_TEXT_PATTERN: usize = 32;
+
+/// The part of a text variant used as its automaton pattern: `(offset, length)`.
+fn text_window(bytes: &[u8]) -> (usize, usize) {
+    if bytes.len() <= MAX_TEXT_PATTERN {
+        return (0, bytes.len());
+    }
+    pattern::best_window_of(bytes, MAX_TEXT_PATTERN)
+}
+
 fn widen(bytes: &[u8]) -> Vec<u8> {
     bytes.iter().flat_map(|&b| [b, 0]).collect()
 }
 
 struct Builder {
     patterns: Vec<Vec<u8>>,
-    index: HashMap<Vec<u8>, usize>,
-    targets: Vec<Vec<Target>>,
+    index: HashMap<Vec<u8>, u32>,
+    /// `(pattern id, target)` in insertion order.
+    targets: Vec<(u32, Target)>,
 }
 
 impl Builder {
     fn add(&mut self, bytes: &[u8], t: Target) {
         let key = bytes.to_ascii_lowercase();
-        let id = *self.index.entry(key.clone()).or_insert_with(|| {
-            self.patterns.push(key);
-            self.targets.push(Vec::new());
-            self.patterns.len() - 1
-        });
-        self.targets[id].push(t);
+        let id = match self.index.get(&key) {
+            Some(&id) => id,
+            None => {
+                let id = self.patterns.len() as u32;
+                self.index.insert(key.clone(), id);
+                self.patterns.push(key);
+                id
+            }
+        };
+        self.targets.push((id, t));
+    }
+
+    /// The targets grouped by pattern: `(starts, targets)` where pattern `i`'s targets are
+    /// `targets[starts[i]..starts[i + 1]]` (one allocation instead of one per pattern).
+    fn grouped_targets(&mut self) -> (Vec<u32>, Vec<Target>) {
+        self.targets.sort_by_key(|&(id, _)| id);
+        let mut starts = Vec::with_capacity(self.patterns.len() + 1);
+        let mut i = 0;
+        for id in 0..self.patterns.len() as u32 {
+            starts.push(i as u32);
+            while i < self.targets.len() && self.targets[i].0 == id {
+                i += 1;
+            }
+        }
+        starts.push(i as u32);
+        (starts, self.targets.iter().map(|&(_, t)| t).collect())
     }
 }
 
-fn build_prog(node: &Node, need_rev: bool, at: usize) -> SrcResult<RegexProg> {
-    let hir = node.to_hir();
-    let nfa_cfg = thompson::Config::new()
+fn nfa_config() -> thompson::Config {
+    thompson::Config::new()
         .utf8(false)
         .nfa_size_limit(Some(NFA_SIZE_LIMIT))
-        .which_captures(thompson::WhichCaptures::None);
-    let too_big =
-        |e: &dyn std::fmt::Display| SrcError::new(at, format!("pattern too large or complex to compile: {e}"));
-    let fwd_nfa = thompson::Compiler::new().configure(nfa_cfg.clone()).build_from_hir(&hir).map_err(|e| too_big(&e))?;
-    let dfa_cfg =
-        DFA::config().minimum_cache_clear_count(None).cache_capacity(DFA_CACHE).skip_cache_capacity_check(true);
-    let fwd = DFA::builder().configure(dfa_cfg.clone()).build_from_nfa(fwd_nfa).map_err(|e| too_big(&e))?;
-    let rev = if need_rev {
-        let rev_nfa =
-            thompson::Compiler::new().configure(nfa_cfg.reverse(true)).build_from_hir(&hir).map_err(|e| too_big(&e))?;
-        Some(
-            DFA::builder()
-                .configure(dfa_cfg.match_kind(regex_automata::MatchKind::All))
-                .build_from_nfa(rev_nfa)
-                .map_err(|e| too_big(&e))?,
-        )
-    } else {
-        None
-    };
-    Ok(RegexProg { fwd, rev, simple: pattern::simple_seq(node) })
+        .which_captures(thompson::WhichCaptures::None)
 }
 
-/// Largest aho-corasick DFA kept (bytes); bigger automata use the contiguous NFA, which is
-/// several times smaller and somewhat slower.
-const AC_DFA_MEMORY_LIMIT: usize = 16 << 20;
+fn dfa_config() -> regex_automata::hybrid::dfa::Config {
+    DFA::config().minimum_cache_clear_count(None).cache_capacity(DFA_CACHE).skip_cache_capacity_check(true)
+}
 
-/// Every atom is matched ASCII-case-insensitively; confirmation checks the real case. The
-/// automaton is built case-sensitively over lowercased atoms and the scanner lowercases the
-/// haystack chunk by chunk: the same matches as `ascii_case_insensitive(true)`, but the build is
-/// several times faster (≈ 4× in wasm for 11,000 atoms) and the automaton smaller.
+fn too_big(at: usize, e: &dyn std::fmt::Display) -> SrcError {
+    SrcError::new(at, format!("pattern too large or complex to compile: {e}"))
+}
+
+fn build_fwd(node: &Node, at: usize) -> SrcResult<DFA> {
+    let hir = node.to_hir();
+    let fwd_nfa =
+        thompson::Compiler::new().configure(nfa_config()).build_from_hir(&hir).map_err(|e| too_big(at, &e))?;
+    DFA::builder().configure(dfa_config()).build_from_nfa(fwd_nfa).map_err(|e| too_big(at, &e))
+}
+
+/// Simple patterns up to this estimated NFA size get their DFA lazily (far below the NFA size
+/// limit, so building it later cannot fail).
+const LAZY_NFA_ESTIMATE: usize = 64 << 10;
+
+fn build_prog(node: Node, at: usize) -> SrcResult<RegexProg> {
+    let simple = pattern::simple_seq(&node);
+    let lazy = simple.as_ref().is_some_and(|seqs| pattern::nfa_estimate(seqs) <= LAZY_NFA_ESTIMATE);
+    let fwd = std::sync::OnceLock::new();
+    if !lazy {
+        let _ = fwd.set(Some(build_fwd(&node, at)?));
+    }
+    let first = simple.as_deref().map_or(pattern::ByteSet::ALL, pattern::first_bytes);
+    Ok(RegexProg { node, fwd, simple, first })
+}
+
+/// A reverse lazy DFA (match kind All) per pattern without atoms: a pass over the data yields
+/// every match start. (One multi-pattern reverse DFA would make one pass for all of them, but
+/// regex-automata's overlapping reverse search does not report every pattern matching at the
+/// same start — found by the differential test — so each keeps its own.)
+fn build_rev(node: &Node, at: usize) -> SrcResult<DFA> {
+    let nfa = thompson::Compiler::new()
+        .configure(nfa_config().reverse(true))
+        .build_from_hir(&node.to_hir())
+        .map_err(|e| too_big(at, &e))?;
+    DFA::builder()
+        .configure(dfa_config().match_kind(regex_automata::MatchKind::All))
+        .build_from_nfa(nfa)
+        .map_err(|e| too_big(at, &e))
+}
+
+/// Largest total pattern bytes for which an aho-corasick DFA is tried (its size grows with the
+/// number of states times the byte classes); larger sets use the contiguous NFA directly, which is
+/// several times smaller, much faster to build, and scans at nearly the same speed.
+const AC_DFA_MAX_PATTERN_BYTES: usize = 16 << 10;
+/// Largest aho-corasick DFA kept (bytes); bigger automata use the contiguous NFA.
+const AC_DFA_MEMORY_LIMIT: usize = 4 << 20;
+
+/// Every pattern is matched ASCII-case-insensitively; confirmation checks the real case. The
+/// automaton is built case-sensitively over the lowercased patterns (see [`Builder::add`]) and the
+/// scanner lowercases the haystack chunk by chunk: the same matches as
+/// `ascii_case_insensitive(true)`, but the build is several times faster (≈ 4× in wasm for 11,000
+/// atoms) and the automaton smaller.
 fn build_automaton(patterns: &[Vec<u8>]) -> Result<AhoCorasick, aho_corasick::BuildError> {
-    let patterns: Vec<Vec<u8>> = patterns.iter().map(|p| p.to_ascii_lowercase()).collect();
-    let patterns = &patterns;
     let builder = || {
         let mut b = AhoCorasick::builder();
         b.match_kind(MatchKind::Standard);
         b
     };
-    if let Ok(dfa) = builder().kind(Some(AhoCorasickKind::DFA)).build(patterns)
+    let total: usize = patterns.iter().map(Vec::len).sum();
+    if total <= AC_DFA_MAX_PATTERN_BYTES
+        && let Ok(dfa) = builder().kind(Some(AhoCorasickKind::DFA)).build(patterns)
         && dfa.memory_usage() <= AC_DFA_MEMORY_LIMIT
     {
         return Ok(dfa);
@@ -226,6 +301,7 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
     }
     let mut strings = Vec::new();
     let mut fallback = Vec::new();
+    let mut fallback_rev = Vec::new();
     let mut rules = Vec::new();
     for (file, ast) in asts {
         let mut ids = Vec::with_capacity(ast.strings.len());
@@ -242,14 +318,14 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
                         variants.push(TextVariant { bytes: widen(bytes), nocase: *nocase, wide: true });
                     }
                     for (vi, v) in variants.iter().enumerate() {
-                        let (w, len, _) = pattern::best_window(&v.bytes);
+                        let (w, len) = text_window(&v.bytes);
                         b.add(&v.bytes[w..w + len], Target::Text { string: sid, variant: vi as u32, back: w as u32 });
                     }
                     strings.push(CString::Text { variants, fullword: *fullword });
                 }
                 StringValue::Pattern(node) => {
                     let atoms = pattern::atoms(node);
-                    let prog = build_prog(node, atoms.is_none(), s.at).map_err(|e| (file, e))?;
+                    let prog = build_prog(node.clone(), s.at).map_err(|e| (file, e))?;
                     match atoms {
                         Some(atoms) => {
                             let several = atoms.len() > 1;
@@ -265,7 +341,10 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
                                 );
                             }
                         }
-                        None => fallback.push(sid),
+                        None => {
+                            fallback.push(sid);
+                            fallback_rev.push(build_rev(node, s.at).map_err(|e| (file, e))?);
+                        }
                     }
                     strings.push(CString::Regex(Box::new(prog)));
                 }
@@ -285,6 +364,8 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
         });
     }
     let max_pattern_len = b.patterns.iter().map(Vec::len).max().unwrap_or(0);
+    let (target_starts, targets) = b.grouped_targets();
+    drop(b.index);
     let ac = if b.patterns.is_empty() {
         None
     } else {
@@ -297,10 +378,65 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
         rules,
         strings,
         ac,
-        targets: b.targets,
+        target_starts,
+        targets,
         max_pattern_len,
         fallback,
+        fallback_rev,
         extra_count: extra_literals.len(),
         cache_pool: std::sync::Mutex::default(),
     })
+}
+
+/// Approximate heap bytes of the compiled strings: `(text strings, hex/regex programs)`.
+pub(crate) fn strings_memory(strings: &[CString]) -> (usize, usize) {
+    let mut text = size_of_val(strings);
+    let mut progs = 0;
+    for s in strings {
+        match s {
+            CString::Text { variants, .. } => {
+                text += variants.capacity() * size_of::<TextVariant>()
+                    + variants.iter().map(|v| v.bytes.capacity()).sum::<usize>();
+            }
+            CString::Regex(p) => {
+                progs += size_of::<RegexProg>() + p.node.heap_bytes();
+                if let Some(Some(d)) = p.fwd.get() {
+                    progs += d.memory_usage() + d.get_nfa().memory_usage();
+                }
+                progs += p.simple.as_ref().map_or(0, |v| v.iter().map(pattern::Simple::heap_bytes).sum());
+            }
+        }
+    }
+    (text, progs)
+}
+
+/// Approximate heap bytes of the rules (names, tags, meta, string ids, conditions).
+pub(crate) fn rules_memory(rules: &[CRule]) -> usize {
+    size_of_val(rules)
+        + rules
+            .iter()
+            .map(|r| {
+                r.name.capacity()
+                    + r.tags.iter().map(|t| t.capacity() + size_of::<String>()).sum::<usize>()
+                    + r.meta
+                        .iter()
+                        .map(|(k, v)| {
+                            size_of::<(String, MetaValue)>()
+                                + k.capacity()
+                                + if let MetaValue::Str(s) = v { s.capacity() } else { 0 }
+                        })
+                        .sum::<usize>()
+                    + r.strings.capacity() * 4
+                    + expr_heap_bytes(&r.cond)
+            })
+            .sum::<usize>()
+}
+
+fn expr_heap_bytes(e: &Expr) -> usize {
+    match e {
+        Expr::And(a, b) | Expr::Or(a, b) => 2 * size_of::<Expr>() + expr_heap_bytes(a) + expr_heap_bytes(b),
+        Expr::Not(a) => size_of::<Expr>() + expr_heap_bytes(a),
+        Expr::Of(_, v) => v.capacity() * size_of::<usize>(),
+        _ => 0,
+    }
 }

@@ -90,9 +90,14 @@ pub struct Rules {
     rules: Vec<compiler::CRule>,
     strings: Vec<compiler::CString>,
     ac: Option<aho_corasick::AhoCorasick>,
-    targets: Vec<Vec<compiler::Target>>,
+    /// What each automaton pattern means: pattern `i`'s targets are
+    /// `targets[target_starts[i]..target_starts[i + 1]]`.
+    target_starts: Vec<u32>,
+    targets: Vec<compiler::Target>,
     max_pattern_len: usize,
+    /// Hex/regex strings without atoms, and their reverse DFAs (same order).
     fallback: Vec<u32>,
+    fallback_rev: Vec<regex_automata::hybrid::dfa::DFA>,
     extra_count: usize,
     /// Lazy-DFA caches kept between scans (creating one costs more than a typical
     /// confirmation). A concurrent scan that finds the pool taken starts with fresh caches.
@@ -148,6 +153,23 @@ impl Rules {
     #[doc(hidden)]
     pub fn automaton_memory(&self) -> (usize, String) {
         self.ac.as_ref().map_or((0, "none".into()), |ac| (ac.memory_usage(), format!("{:?}", ac.kind())))
+    }
+
+    /// Approximate heap bytes held, by part: `(part, bytes)` for the automaton, its targets, the
+    /// text strings, the hex/regex programs (built DFAs with their NFAs, the simple sequences and
+    /// the kept patterns), the fallback DFA and the rules (names, meta, conditions). For
+    /// benchmarks and diagnostics; pooled lazy-DFA caches are not counted.
+    #[doc(hidden)]
+    pub fn memory_breakdown(&self) -> Vec<(&'static str, usize)> {
+        let (text, progs) = compiler::strings_memory(&self.strings);
+        vec![
+            ("automaton", self.automaton_memory().0),
+            ("targets", self.targets.capacity() * size_of::<compiler::Target>() + self.target_starts.capacity() * 4),
+            ("text_strings", text),
+            ("patterns", progs),
+            ("fallback_dfa", self.fallback_rev.iter().map(|d| d.memory_usage() + d.get_nfa().memory_usage()).sum()),
+            ("rules", compiler::rules_memory(&self.rules)),
+        ]
     }
 
     /// Runs only the overlapping aho-corasick pass (same automaton, no confirmation, no clock)

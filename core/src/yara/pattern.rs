@@ -156,6 +156,17 @@ impl Node {
         }
     }
 
+    /// Approximate heap bytes below this node.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            Node::Class(_) | Node::Assert(_) => 0,
+            Node::Concat(v) | Node::Alt(v) => {
+                v.capacity() * size_of::<Node>() + v.iter().map(Node::heap_bytes).sum::<usize>()
+            }
+            Node::Repeat { node, .. } => size_of::<Node>() + node.heap_bytes(),
+        }
+    }
+
     /// Shortest and longest match length (None: unbounded).
     pub(crate) fn len_range(&self) -> (u64, Option<u64>) {
         match self {
@@ -268,6 +279,35 @@ fn flatten(node: &Node) -> Option<Vec<Vec<SeqItem>>> {
     }
 }
 
+/// A rough upper bound of the Thompson NFA bytes of a simple pattern (states times the class
+/// ranges they carry), to decide whether its DFA can safely be built lazily.
+pub(crate) fn nfa_estimate(seqs: &[Simple]) -> usize {
+    let ranges = |s: &ByteSet| {
+        let mut n = 0;
+        let mut prev = false;
+        for b in 0..=255u8 {
+            let c = s.contains(b);
+            if c && !prev {
+                n += 1;
+            }
+            prev = c;
+        }
+        n
+    };
+    seqs.iter()
+        .map(|q| {
+            q.prefix.len() * 32
+                + q.rest
+                    .iter()
+                    .map(|it| match it {
+                        SeqItem::Set(s) => 32 + 16 * ranges(s),
+                        SeqItem::Gap(s, _, max) => (*max as usize + 1) * (48 + 16 * ranges(s)),
+                    })
+                    .sum::<usize>()
+        })
+        .sum()
+}
+
 /// A simple pattern split into its leading exact bytes (compared with one slice comparison) and
 /// the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -294,8 +334,38 @@ impl Simple {
     /// True when the pattern matches `data` at `pos`, ending at most at `limit`.
     pub(crate) fn matches(&self, data: &[u8], pos: usize, limit: usize) -> bool {
         let end = pos + self.prefix.len();
-        end <= limit && data[pos..end] == self.prefix[..] && simple_match(&self.rest, data, end, limit)
+        // Prefixes are short: a byte loop beats a `memcmp` call.
+        end <= limit
+            && self.prefix.iter().zip(&data[pos..end]).all(|(a, b)| a == b)
+            && simple_match(&self.rest, data, end, limit)
     }
+
+    /// Approximate heap bytes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        size_of::<Simple>() + self.prefix.capacity() + self.rest.capacity() * size_of::<SeqItem>()
+    }
+
+    /// The bytes a match can start with (every byte when unsure).
+    fn first_bytes(&self) -> ByteSet {
+        if let Some(&b) = self.prefix.first() {
+            return ByteSet::single(b);
+        }
+        match self.rest.first() {
+            Some(SeqItem::Set(s)) => *s,
+            Some(SeqItem::Gap(s, min, _)) if *min > 0 => *s,
+            _ => ByteSet::ALL,
+        }
+    }
+}
+
+/// The bytes any match of the simple sequences can start with (a cheap filter applied before
+/// confirming a candidate start).
+pub(crate) fn first_bytes(seqs: &[Simple]) -> ByteSet {
+    let mut out = ByteSet::EMPTY;
+    for q in seqs {
+        out.union(&q.first_bytes());
+    }
+    out
 }
 
 /// True when the simple pattern matches `data` starting at `pos`, ending at most at `limit`.
@@ -322,16 +392,21 @@ pub(crate) fn simple_match(items: &[SeqItem], data: &[u8], pos: usize, limit: us
     }
 }
 
-/// Longest atom kept (as in YARA: short atoms keep the shared automaton small enough to be a
-/// DFA; the window is chosen for rare bytes).
-pub(crate) const MAX_ATOM: usize = 4;
+/// Longest atom kept. The shared automaton is a contiguous NFA over whole text strings anyway,
+/// so a long atom costs little there and makes an automaton hit (nearly) a match: short atoms
+/// shared by many patterns would turn each hit into many confirmations. The window is chosen
+/// for rare bytes.
+pub(crate) const MAX_ATOM: usize = 16;
 /// Atoms shorter than this are not worth it (a full DFA pass is used instead).
 const MIN_ATOM: usize = 2;
 /// Widest range of candidate start positions per atom hit.
 const MAX_BACK_SPREAD: u64 = 64;
 
 /// The atoms for a pattern: every match contains at least one of them. None when the pattern has
-/// no usable atom (it is then found with a full pass of its reverse DFA).
+/// no usable atom (it is then found by the one multi-pattern reverse-DFA pass).
+///
+/// Like libyara, alternations give one atom per alternative: `/<(form|input)[ >]/` has the atoms
+/// `<for` and `<inp`, `/(ctrl|control) ?\+ ?v/` has `ctrl` and `cont`.
 pub(crate) fn atoms(node: &Node) -> Option<Vec<Atom>> {
     match node {
         Node::Alt(branches) => {
@@ -339,11 +414,190 @@ pub(crate) fn atoms(node: &Node) -> Option<Vec<Atom>> {
             for b in branches {
                 out.extend(atoms(b)?);
             }
+            dedup_atoms(&mut out);
             Some(out)
         }
-        Node::Concat(items) => best_run(items).map(|a| vec![a]),
-        other => best_run(std::slice::from_ref(other)).map(|a| vec![a]),
+        Node::Concat(items) => best_atoms(items),
+        other => best_atoms(std::slice::from_ref(other)),
     }
+}
+
+fn dedup_atoms(v: &mut Vec<Atom>) {
+    v.sort_by(|a, b| (&a.bytes, a.back_min, a.back_max).cmp(&(&b.bytes, b.back_min, b.back_max)));
+    v.dedup();
+}
+
+/// Most literal strings an alternation may expand into when atoms are picked.
+const MAX_ATOM_SET: usize = 16;
+/// Score taken off per extra atom of a set (more atoms, more automaton hits).
+const ATOM_SET_PENALTY: u64 = 100;
+
+/// The few exact strings (lowercase atom bytes) `node` can match, when it is made only of
+/// single bytes (or ASCII letters in both cases), concatenations and small alternations.
+fn literal_set(node: &Node) -> Option<Vec<Vec<u8>>> {
+    match node {
+        Node::Class(s) => s.atom_byte().map(|b| vec![vec![b]]),
+        Node::Assert(_) => Some(vec![Vec::new()]),
+        Node::Concat(items) => {
+            let mut acc = vec![Vec::new()];
+            for it in items {
+                let part = literal_set(it)?;
+                if let [one] = part.as_slice() {
+                    acc.iter_mut().for_each(|s| s.extend_from_slice(one));
+                } else {
+                    acc = cross(&acc, &part)?;
+                }
+            }
+            Some(acc)
+        }
+        Node::Alt(branches) => {
+            let mut out = Vec::new();
+            for b in branches {
+                out.extend(literal_set(b)?);
+                if out.len() > MAX_ATOM_SET {
+                    return None;
+                }
+            }
+            Some(out)
+        }
+        Node::Repeat { .. } => None,
+    }
+}
+
+/// Every `a + b`, or None when there would be more than [`MAX_ATOM_SET`].
+fn cross(a: &[Vec<u8>], b: &[Vec<u8>]) -> Option<Vec<Vec<u8>>> {
+    if a.len() * b.len() > MAX_ATOM_SET {
+        return None;
+    }
+    Some(
+        a.iter()
+            .flat_map(|x| {
+                b.iter().map(move |y| {
+                    let mut v = x.clone();
+                    v.extend_from_slice(y);
+                    v
+                })
+            })
+            .collect(),
+    )
+}
+
+/// Where something starts: least and greatest offset from the match start (None: unbounded).
+type Span = (u64, Option<u64>);
+
+/// Candidate atoms with their score (higher is better).
+type Scored = (Vec<Atom>, i64);
+
+fn keep_best(best: &mut Option<Scored>, cand: Option<Scored>) {
+    if let Some(c) = cand
+        && best.as_ref().is_none_or(|(_, s)| c.1 > *s)
+    {
+        *best = Some(c);
+    }
+}
+
+/// Atoms for a set of literal strings that all start `start.0..=start.1` bytes into the match.
+fn set_atoms(set: &[Vec<u8>], start: (u64, Option<u64>)) -> Option<Scored> {
+    let max = start.1?;
+    let spread = max - start.0;
+    if set.is_empty() || spread > MAX_BACK_SPREAD {
+        return None;
+    }
+    let mut out = Vec::with_capacity(set.len());
+    let mut min_q = u64::MAX;
+    for s in set {
+        if s.len() < MIN_ATOM || max + s.len() as u64 > u64::from(u32::MAX) {
+            return None;
+        }
+        let (w, len, q) = best_window(s);
+        min_q = min_q.min(q);
+        out.push(Atom {
+            bytes: s[w..w + len].to_vec(),
+            back_min: (start.0 + w as u64) as u32,
+            back_max: (max + w as u64) as u32,
+        });
+    }
+    dedup_atoms(&mut out);
+    Some(score(out, min_q, spread))
+}
+
+fn score(atoms: Vec<Atom>, min_q: u64, spread: u64) -> Scored {
+    let n = atoms.len() as u64;
+    let s = (min_q * 1000) as i64 - spread as i64 - (ATOM_SET_PENALTY * (n - 1)) as i64;
+    (atoms, s)
+}
+
+/// The atoms of a non-literal item (an alternation with non-literal branches, a group, a
+/// repetition of at least one), shifted by the item's start range in the enclosing sequence.
+fn inner_atoms(item: &Node, start: (u64, Option<u64>)) -> Option<Scored> {
+    let inner = match item {
+        Node::Alt(_) | Node::Concat(_) => atoms(item)?,
+        Node::Repeat { node, min, .. } if *min >= 1 => atoms(node)?,
+        _ => return None,
+    };
+    let max = start.1?;
+    let mut out = Vec::with_capacity(inner.len());
+    let mut min_q = u64::MAX;
+    let mut spread = 0;
+    for a in inner {
+        let lo = start.0 + u64::from(a.back_min);
+        let hi = max + u64::from(a.back_max);
+        if hi > u64::from(u32::MAX) || hi - lo > MAX_BACK_SPREAD {
+            return None;
+        }
+        spread = spread.max(hi - lo);
+        min_q = min_q.min(atom_quality(&a.bytes));
+        out.push(Atom { bytes: a.bytes, back_min: lo as u32, back_max: hi as u32 });
+    }
+    if out.is_empty() {
+        return None;
+    }
+    dedup_atoms(&mut out);
+    Some(score(out, min_q, spread))
+}
+
+/// The best atoms of a sequence: a run of literal items (small alternations of literals
+/// expand into one atom per string), or the atoms inside one non-literal item.
+fn best_atoms(items: &[Node]) -> Option<Vec<Atom>> {
+    let mut best: Option<Scored> = None;
+    let mut off = (0u64, Some(0u64));
+    // The literal strings of the current run of literal items, and where the run starts.
+    let mut run: Option<(Vec<Vec<u8>>, Span)> = None;
+    for item in items {
+        match literal_set(item) {
+            Some(ls) => {
+                run = match run.take() {
+                    None => Some((ls, off)),
+                    // One string (a byte, the common case): extend in place.
+                    Some((mut set, start)) if ls.len() == 1 => {
+                        for s in &mut set {
+                            s.extend_from_slice(&ls[0]);
+                        }
+                        Some((set, start))
+                    }
+                    Some((set, start)) => match cross(&set, &ls) {
+                        Some(joined) => Some((joined, start)),
+                        None => {
+                            keep_best(&mut best, set_atoms(&set, start));
+                            Some((ls, off))
+                        }
+                    },
+                };
+            }
+            None => {
+                if let Some((set, start)) = run.take() {
+                    keep_best(&mut best, set_atoms(&set, start));
+                }
+                keep_best(&mut best, inner_atoms(item, off));
+            }
+        }
+        let (l, h) = item.len_range();
+        off = (off.0 + l, off.1.zip(h).map(|(a, b)| a + b));
+    }
+    if let Some((set, start)) = run {
+        keep_best(&mut best, set_atoms(&set, start));
+    }
+    best.map(|(a, _)| a)
 }
 
 /// How selective a byte is likely to be in web pages (higher is rarer).
@@ -374,7 +628,17 @@ fn atom_quality(w: &[u8]) -> u64 {
 
 /// The best window of at most [`MAX_ATOM`] bytes of `bytes`: (offset, length, quality).
 pub(crate) fn best_window(bytes: &[u8]) -> (usize, usize, u64) {
-    let len = bytes.len().min(MAX_ATOM);
+    best_window_quality(bytes, MAX_ATOM)
+}
+
+/// The best window of at most `max` bytes of `bytes`: (offset, length).
+pub(crate) fn best_window_of(bytes: &[u8], max: usize) -> (usize, usize) {
+    let (off, len, _) = best_window_quality(bytes, max);
+    (off, len)
+}
+
+fn best_window_quality(bytes: &[u8], max: usize) -> (usize, usize, u64) {
+    let len = bytes.len().min(max);
     let mut best = (0, len, 0);
     for off in 0..=bytes.len() - len {
         let q = atom_quality(&bytes[off..off + len]);
@@ -383,52 +647,6 @@ pub(crate) fn best_window(bytes: &[u8]) -> (usize, usize, u64) {
         }
     }
     best
-}
-
-fn best_run(items: &[Node]) -> Option<Atom> {
-    let mut best: Option<(Atom, u64)> = None;
-    let mut off_min = 0u64;
-    let mut off_max = Some(0u64);
-    let mut run: Vec<u8> = Vec::new();
-    let mut run_start = (0u64, Some(0u64));
-    let consider = |run: &[u8], start: (u64, Option<u64>), best: &mut Option<(Atom, u64)>| {
-        let Some(max) = start.1 else { return };
-        if run.len() < MIN_ATOM || max - start.0 > MAX_BACK_SPREAD || max + run.len() as u64 > u64::from(u32::MAX) {
-            return;
-        }
-        let (w, len, quality) = best_window(run);
-        let spread = max - start.0;
-        // Better atoms first, then narrower candidate windows.
-        let score = quality * 1000 - spread;
-        if best.as_ref().is_none_or(|(_, s)| score > *s) {
-            let atom = Atom {
-                bytes: run[w..w + len].to_vec(),
-                back_min: (start.0 + w as u64) as u32,
-                back_max: (max + w as u64) as u32,
-            };
-            *best = Some((atom, score));
-        }
-    };
-    for item in items {
-        match item {
-            Node::Class(set) if set.atom_byte().is_some() => {
-                if run.is_empty() {
-                    run_start = (off_min, off_max);
-                }
-                run.extend(set.atom_byte());
-            }
-            Node::Assert(_) => continue,
-            _ => {
-                consider(&run, run_start, &mut best);
-                run.clear();
-            }
-        }
-        let (l, h) = item.len_range();
-        off_min += l;
-        off_max = off_max.zip(h).map(|(a, b)| a + b);
-    }
-    consider(&run, run_start, &mut best);
-    best.map(|(a, _)| a)
 }
 
 /// A cursor over pattern source text; errors carry absolute source offsets.
@@ -961,7 +1179,21 @@ mod tests {
     #[test]
     fn regex_atoms() {
         let n = re("foo(bar|baz)\\d+qux", false).expect("parses");
-        assert_eq!(atoms(&n).expect("atom").first().map(|a| a.bytes.clone()), Some(b"foo".to_vec()));
+        let a = atoms(&n).expect("atoms");
+        assert_eq!(a.iter().map(|a| a.bytes.clone()).collect::<Vec<_>>(), vec![b"foobar".to_vec(), b"foobaz".to_vec()]);
+        // One atom per alternative of an inner alternation, at its offset.
+        let n = re("<(form|input)[ >]", true).expect("parses");
+        let a = atoms(&n).expect("atoms");
+        assert_eq!(
+            a.iter().map(|a| (a.bytes.clone(), a.back_min)).collect::<Vec<_>>(),
+            vec![(b"<form".to_vec(), 0), (b"<input".to_vec(), 0)]
+        );
+        let n = re("[a-z]{1,3}(ctrl|control) ?v", false).expect("parses");
+        let a = atoms(&n).expect("atoms");
+        assert_eq!(a.iter().map(|a| (a.back_min, a.back_max)).collect::<Vec<_>>(), vec![(1, 3), (1, 3)]);
+        // Alternatives that are not literals give their own atoms.
+        let n = re("x(ab[0-9]cd|ef?gh)", false).expect("parses");
+        assert_eq!(atoms(&n).map(|v| v.len()), Some(2));
         let n = re("ab|cd", false).expect("parses");
         assert_eq!(atoms(&n).map(|v| v.len()), Some(2));
         let n = re("[a-z]+xyz", false).expect("parses");

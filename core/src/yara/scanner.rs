@@ -143,13 +143,19 @@ impl Scan<'_, '_, '_> {
                 return false;
             }
         }
+        if self.data.get(s).is_some_and(|&b| !prog.first.contains(b)) {
+            return false;
+        }
         let end = self.data.len().min(s.saturating_add(REGEX_SCAN_LIMIT));
         if let Some(seq) = &prog.simple {
             return seq.iter().any(|q| q.matches(self.data, s, end));
         }
-        let cache = self.caches[sid as usize].get_or_insert_with(|| Box::new(prog.fwd.create_cache()));
+        let Some(fwd) = prog.fwd() else {
+            return false;
+        };
+        let cache = self.caches[sid as usize].get_or_insert_with(|| Box::new(fwd.create_cache()));
         let input = Input::new(self.data).range(s..end).anchored(Anchored::Yes).earliest(true);
-        match prog.fwd.try_search_fwd(cache, &input) {
+        match fwd.try_search_fwd(cache, &input) {
             Ok(m) => m.is_some(),
             Err(_) => {
                 self.partial = true;
@@ -165,9 +171,18 @@ impl Scan<'_, '_, '_> {
         }
         let lo = p.saturating_sub(bmax);
         let hi = p - bmin;
+        let rules = self.rules;
+        let first = match &rules.strings[sid as usize] {
+            CString::Regex(prog) => &prog.first,
+            CString::Text { .. } => return,
+        };
         for s in lo..=hi {
             if self.partial {
                 return;
+            }
+            // Cheap filter before the dedupe set and the confirmation.
+            if self.data.get(s).is_some_and(|&b| !first.contains(b)) {
+                continue;
             }
             if (!dedupe || self.tried.insert((sid, s))) && self.confirm(sid, s) {
                 self.record(sid, s);
@@ -202,7 +217,9 @@ impl Scan<'_, '_, '_> {
                 if end <= chunk {
                     continue; // reported with the previous chunk
                 }
-                for t in &self.rules.targets[m.pattern().as_usize()] {
+                let pid = m.pattern().as_usize();
+                let (lo_t, hi_t) = (self.rules.target_starts[pid] as usize, self.rules.target_starts[pid + 1] as usize);
+                for t in &self.rules.targets[lo_t..hi_t] {
                     match *t {
                         Target::Extra(i) => {
                             if let Some(x) = self.extra.get_mut(i as usize) {
@@ -225,17 +242,16 @@ impl Scan<'_, '_, '_> {
         }
     }
 
-    /// Patterns without atoms: their reverse DFA finds every start position in one pass.
+    /// Patterns without atoms: each one's reverse DFA finds every start position in one pass
+    /// (chunked, so the clock is checked); each start is confirmed forward.
     fn fallback_pass(&mut self) {
         let n = self.data.len();
-        for &sid in &self.rules.fallback {
-            let CString::Regex(prog) = &self.rules.strings[sid as usize] else {
-                continue;
-            };
-            let Some(rev) = &prog.rev else { continue };
+        let rules = self.rules;
+        let mut starts: Vec<usize> = Vec::new();
+        for (&sid, rev) in rules.fallback.iter().zip(&rules.fallback_rev) {
             let mut cache = rev.create_cache();
             let mut chunk = 0;
-            // An empty buffer still gets one pass (patterns like `^$`-free assertions).
+            // An empty buffer still gets one pass.
             loop {
                 if !self.time_ok() {
                     return;
@@ -244,7 +260,7 @@ impl Scan<'_, '_, '_> {
                 let span_end = n.min(hi.saturating_add(REGEX_SCAN_LIMIT));
                 let input = Input::new(self.data).range(chunk..span_end);
                 let mut state = OverlappingState::start();
-                let mut starts = Vec::new();
+                starts.clear();
                 loop {
                     if rev.try_search_overlapping_rev(&mut cache, &input, &mut state).is_err() {
                         self.partial = true;
@@ -262,7 +278,7 @@ impl Scan<'_, '_, '_> {
                 }
                 starts.sort_unstable();
                 starts.dedup();
-                for s in starts {
+                for &s in &starts {
                     if s < n && self.confirm(sid, s) {
                         self.record(sid, s);
                     }
@@ -361,10 +377,13 @@ impl Rules {
                 })
                 .map_or(0, |v| v.bytes.len()),
             CString::Regex(prog) => {
-                let mut cache = prog.fwd.create_cache();
+                let Some(fwd) = prog.fwd() else {
+                    return 0;
+                };
+                let mut cache = fwd.create_cache();
                 let end = data.len().min(s.saturating_add(REGEX_SCAN_LIMIT));
                 let input = Input::new(data).range(s..end).anchored(Anchored::Yes);
-                match prog.fwd.try_search_fwd(&mut cache, &input) {
+                match fwd.try_search_fwd(&mut cache, &input) {
                     Ok(Some(m)) => m.offset() - s,
                     _ => 0,
                 }
