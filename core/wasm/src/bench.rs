@@ -378,3 +378,86 @@ impl Engine {
         Ok(out)
     }
 }
+
+/// One YARA source compiled alone (no extra literals: the same rules yara-python and
+/// `ferretwatch yara bench` compile), for `benches/yara_wasm_vs_python.mjs`: the wasm side of the
+/// side-by-side run with yara-python and the native build on the same rules and inputs.
+#[wasm_bindgen]
+pub struct YaraSource {
+    rules: yara::Rules,
+    compile_ms: f64,
+    heap_bytes: usize,
+}
+
+#[wasm_bindgen]
+impl YaraSource {
+    /// Compiles `text` (file name `name` in errors); records the compile time and the heap bytes
+    /// the compiled rules hold (counting allocator of this build).
+    #[wasm_bindgen(constructor)]
+    pub fn new(name: &str, text: &str) -> Result<YaraSource, JsError> {
+        let before = live();
+        let t0 = performance_now();
+        let rules = yara::compile(&[(name, text)], &[]).map_err(|e| JsError::new(&e.to_string()))?;
+        let compile_ms = performance_now() - t0;
+        let heap_bytes = live().saturating_sub(before);
+        Ok(YaraSource { rules, compile_ms, heap_bytes })
+    }
+
+    /// Milliseconds the compile took (inside wasm).
+    #[wasm_bindgen(js_name = compileMs)]
+    pub fn compile_ms(&self) -> f64 {
+        self.compile_ms
+    }
+
+    /// Heap bytes held by the compiled rules right after compiling.
+    #[wasm_bindgen(js_name = heapBytes)]
+    pub fn heap_bytes(&self) -> f64 {
+        self.heap_bytes as f64
+    }
+
+    /// Patterns in the engine's automaton.
+    #[wasm_bindgen(js_name = patternCount)]
+    pub fn pattern_count(&self) -> u32 {
+        self.rules.automaton_patterns() as u32
+    }
+
+    /// The engine's automaton pass alone (no confirmation): the number of hits.
+    #[wasm_bindgen(js_name = barePass)]
+    pub fn bare_pass(&self, data: &[u8]) -> u32 {
+        self.rules.bare_automaton_pass(data) as u32
+    }
+
+    /// The whole scan (no time limit, as yara-python's); returns the names of the matching
+    /// rules, sorted.
+    pub fn scan(&self, data: &[u8]) -> Vec<String> {
+        let mut budget = Budget::start(&PerformanceClock, Limits { time_us: u64::MAX, bytes: usize::MAX });
+        let mut names: Vec<String> = self.rules.scan(data, &mut budget).matches.into_iter().map(|m| m.rule).collect();
+        names.sort();
+        names
+    }
+
+    /// Scans `data` `reps` times; each scan's milliseconds (inside wasm, no JS conversion).
+    #[wasm_bindgen(js_name = timeScans)]
+    pub fn time_scans(&self, data: &[u8], reps: u32) -> Vec<f64> {
+        (0..reps.max(1))
+            .map(|_| {
+                let mut budget = Budget::start(&PerformanceClock, Limits { time_us: u64::MAX, bytes: usize::MAX });
+                let t0 = performance_now();
+                let n = self.rules.scan(data, &mut budget).matches.len();
+                std::hint::black_box(n);
+                performance_now() - t0
+            })
+            .collect()
+    }
+}
+
+#[wasm_bindgen]
+impl YaraSource {
+    /// Approximate heap bytes of the compiled rules by part (`Rules::memory_breakdown`), as
+    /// `{part: bytes}`.
+    #[wasm_bindgen(js_name = memoryBreakdown)]
+    pub fn memory_breakdown(&self) -> Result<JsValue, JsError> {
+        let map: std::collections::BTreeMap<&str, usize> = self.rules.memory_breakdown().into_iter().collect();
+        to_js(&map)
+    }
+}
