@@ -13,17 +13,19 @@
 // Writes target/bench-results/wasm.json.
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { ROOT, readPackDir } from '../tests/node/helpers.mjs';
 
 const QUICK = process.argv.includes('--quick');
-const PROD_DIR = join(ROOT, 'core', 'wasm', 'pkg');
-const BENCH_DIR = join(ROOT, 'target', 'wasm-bench');
+// FW_WASM_PROD_DIR / FW_WASM_BENCH_DIR: other builds of the same two variants (e.g. from a
+// private CARGO_TARGET_DIR), to compare builds without touching the shared ones.
+const PROD_DIR = process.env.FW_WASM_PROD_DIR ?? join(ROOT, 'core', 'wasm', 'pkg');
+const BENCH_DIR = process.env.FW_WASM_BENCH_DIR ?? join(ROOT, 'target', 'wasm-bench');
 const PACK_DIR = join(ROOT, 'target', 'bench-pack');
 const SRC_DIR = join(ROOT, 'target', 'bench-src');
-const OUT = join(ROOT, 'target', 'bench-results', 'wasm.json');
+const OUT = process.env.FW_BENCH_OUT ?? join(ROOT, 'target', 'bench-results', 'wasm.json');
 const MB = 1024 * 1024;
 
 const GOALS = {
@@ -316,6 +318,6 @@ console.log(
   `memory: initial ${mb(R.memory_initial_bytes)}, after 1 MiB page ${mb(R.memory_after_page_bytes)}, ` +
     `after reloads ${mb(R.memory_after_reloads_bytes)}`,
 );
-mkdirSync(join(ROOT, 'target', 'bench-results'), { recursive: true });
+mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, `${JSON.stringify(R, null, 2)}\n`);
 console.log(`results: ${OUT}`);

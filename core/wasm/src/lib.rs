@@ -28,6 +28,17 @@ mod store;
 extern "C" {
     #[wasm_bindgen(js_namespace = performance, js_name = now)]
     fn performance_now() -> f64;
+
+    /// `JSON.parse`: results leave wasm as one JSON string (one crossing and V8's parser) rather
+    /// than as objects built field by field through serde-wasm-bindgen (a crossing per key and
+    /// value), which cost more than the URL check itself.
+    #[wasm_bindgen(js_namespace = JSON, js_name = parse, catch)]
+    fn json_parse(text: &str) -> Result<JsValue, JsValue>;
+}
+
+/// A JSON document made by the engine → the JS value.
+fn from_json(text: &str) -> Result<JsValue, JsError> {
+    json_parse(text).map_err(|_| JsError::new("internal error: the engine produced malformed JSON"))
 }
 
 struct PerformanceClock;
@@ -159,7 +170,7 @@ impl Engine {
     pub fn new(files: &js_sys::Object) -> Result<Engine, JsError> {
         console_error_panic_hook::set_once();
         let map = files_from_js(files)?;
-        let inner = core::Engine::from_files(&map).map_err(|e| JsError::new(&e.to_string()))?;
+        let inner = core::Engine::from_owned_files(map).map_err(|e| JsError::new(&e.to_string()))?;
         Ok(Engine { inner, settings: Settings::default(), counters: Counters::default() })
     }
 
@@ -175,7 +186,20 @@ impl Engine {
     pub fn from_signed_pack(files: &js_sys::Object, trust: JsValue) -> Result<Engine, JsValue> {
         console_error_panic_hook::set_once();
         let verified = verify_js(files, trust)?;
-        let inner = signed::store::load_engine(&verified).map_err(reject)?;
+        // `signed::store::load_engine` with the verified files moved into the engine (the wasm
+        // memory never shrinks: holding the pack twice while loading would stay forever).
+        let signed::VerifiedPack { manifest, files, .. } = verified;
+        let inner =
+            core::Engine::from_owned_files(files).map_err(|e| reject(signed::SignedError::Artifacts(e.to_string())))?;
+        if inner.pack_version() != manifest.pack_version {
+            let v = inner.pack_version();
+            let mut end = v.len().min(40);
+            while !v.is_char_boundary(end) {
+                end -= 1;
+            }
+            let config = v[..end].to_string();
+            return Err(reject(signed::SignedError::VersionMismatch { manifest: manifest.pack_version, config }));
+        }
         Ok(Engine { inner, settings: Settings::default(), counters: Counters::default() })
     }
 
@@ -239,8 +263,8 @@ impl Engine {
     /// when no list names it. Bad URLs throw.
     #[wasm_bindgen(js_name = checkReputation)]
     pub fn check_reputation(&self, url: &str) -> Result<JsValue, JsError> {
-        let findings = self.inner.check_reputation(url).map_err(|e| JsError::new(&e.to_string()))?;
-        to_js(&findings)
+        let findings = self.inner.check_reputation_json(url).map_err(|e| JsError::new(&e.to_string()))?;
+        from_json(&findings)
     }
 
     fn scan_features(&mut self, f: &PageFeatures) -> Result<JsValue, JsError> {
@@ -251,7 +275,7 @@ impl Engine {
         match self.inner.scan(f, &self.settings, &PerformanceClock) {
             Ok(v) => {
                 self.counters.record_verdict(v.level, v.partial, v.elapsed_us);
-                to_js(&v)
+                from_json(&v.to_json())
             }
             Err(e) => {
                 self.counters.record_failure(e.kind());
