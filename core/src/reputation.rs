@@ -1060,8 +1060,21 @@ pub fn levenshtein_within<T: Eq>(a: &[T], b: &[T], max: usize) -> Option<usize> 
     if a.len().abs_diff(b.len()) > max {
         return None;
     }
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    let mut cur = vec![0usize; b.len() + 1];
+    // Rows on the stack for the short domains MetaMask compares (no allocation per entry).
+    let mut stack = [[0usize; 64]; 2];
+    let mut heap: [Vec<usize>; 2];
+    let (prev, cur): (&mut [usize], &mut [usize]) = if b.len() < 64 {
+        let [p, c] = &mut stack;
+        (&mut p[..=b.len()], &mut c[..=b.len()])
+    } else {
+        heap = [vec![0; b.len() + 1], vec![0; b.len() + 1]];
+        let [p, c] = &mut heap;
+        (p.as_mut_slice(), c.as_mut_slice())
+    };
+    let (mut prev, mut cur) = (prev, cur);
+    for (j, v) in prev.iter_mut().enumerate() {
+        *v = j;
+    }
     for (i, x) in a.iter().enumerate() {
         cur[0] = i + 1;
         let mut row_min = cur[0];
