@@ -29,7 +29,7 @@ function say(text) {
 }
 
 async function render() {
-  const { settings, locked } = await load();
+  const { settings, locked, user } = await load();
   $('policy-note').hidden = locked.size === 0;
   $('threshold').value = String(settings.redThreshold);
   $('threshold-value').textContent = String(settings.redThreshold);
@@ -43,8 +43,11 @@ async function render() {
   $('update-urls').disabled = locked.has('updateUrls');
   $('trusted-list').replaceChildren(
     ...settings.trustedSites.map((site) => {
+      // A site trusted by policy cannot be removed here (the policy would add it back): say so.
+      const mine = (user.trustedSites ?? []).map(normalizeSite).includes(site);
+      if (!mine) return el('li', {}, el('span', { dir: 'ltr' }, site), el('span', { class: 'muted' }, t('levelSource_policy')));
       const b = el('button', { type: 'button', 'aria-label': t('optionsRemoveSite', site) }, t('optionsRemove'));
-      b.addEventListener('click', () => save({ trustedSites: settings.trustedSites.filter((s) => s !== site) }));
+      b.addEventListener('click', () => save({ trustedSites: user.trustedSites.filter((s) => normalizeSite(s) !== site) }));
       return el('li', {}, el('span', { dir: 'ltr' }, site), b);
     }),
   );

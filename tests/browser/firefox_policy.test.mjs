@@ -110,6 +110,11 @@ describe('Firefox ESR with an enterprise policy', () => {
     assert.equal(await d.findElement(By.id('threshold')).getAttribute('value'), '50');
     for (const id of ['threshold', 'telemetry', 'endpoint']) assert.equal(await d.findElement(By.id(id)).isEnabled(), false, `#${id} locked`);
     assert.equal(await d.findElement(By.id('update-urls')).isEnabled(), true, 'a key the policy leaves alone stays editable');
+    // A site trusted by policy is listed as such, with no Remove button (the policy would add it back).
+    assert.equal((await d.findElements(By.css('#trusted-list li'))).length, 1);
+    const spans = await d.findElements(By.css('#trusted-list li span'));
+    assert.deepEqual(await Promise.all(spans.map((x) => x.getText())), ['intranet.corp.example', 'set by your organization']);
+    assert.equal((await d.findElements(By.css('#trusted-list button'))).length, 0);
     await shot('firefox-options-policy.png');
     await d.get(`${EXT_ORIGIN}/popup/popup.html`);
   });
