@@ -16,7 +16,7 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Subcommand;
 use ferretwatch_core::pack::{MAX_PACK_FILE_BYTES, PackFiles};
-use ferretwatch_core::reputation::FingerprintSet;
+use ferretwatch_core::reputation::{Delta, FingerprintSet};
 use ferretwatch_core::signed::envelope::{Domain, Envelope};
 use ferretwatch_core::signed::keys::{KeySet, PublicKey, SecretKey};
 use ferretwatch_core::signed::manifest::{
@@ -96,10 +96,14 @@ pub struct BuildArgs {
     /// Creation time, Unix seconds (default: now).
     #[arg(long)]
     created: Option<u64>,
+    /// The pack clients hold now: each compiled reputation list that also exists there ships as
+    /// a delta against it (`reputation/NAME.fwdelta`) when that is smaller than the full list.
+    #[arg(long, value_name = "PACK")]
+    delta_from: Option<PathBuf>,
     /// Replace an existing output directory.
     #[arg(long)]
     force: bool,
-    /// Print `{"out", "pack_version", "artifacts", "bytes", "sources", "manifest_sha256"}`.
+    /// Print `{"out", "pack_version", "artifacts", "bytes", "sources", "manifest_sha256", "deltas"}`.
     #[arg(long)]
     json: bool,
 }
@@ -416,6 +420,40 @@ fn artifacts_from_source(src: &PackFiles, version: &str) -> Result<PackFiles> {
     Ok(out)
 }
 
+/// `pack build --delta-from BASE`: every compiled list `reputation/NAME.fwrep` that BASE also
+/// carries is replaced by `reputation/NAME.fwdelta` (base and result sha256 inside) when the delta
+/// is smaller. Clients apply it to the list they hold (docs/rule-pack-format.md "Deltas"). Returns
+/// the delta paths.
+fn replace_lists_by_deltas(files: &mut PackFiles, base: &Path) -> Result<Vec<String>> {
+    if !base.join(MANIFEST_FILE).is_file() {
+        bail!("--delta-from {}: not a pack (no {MANIFEST_FILE})", base.display());
+    }
+    let lists: Vec<String> =
+        files.keys().filter(|p| p.starts_with("reputation/") && p.ends_with(".fwrep")).cloned().collect();
+    let mut deltas = Vec::new();
+    for path in lists {
+        let held = base.join(&path);
+        if !held.is_file() {
+            continue;
+        }
+        let old = read_capped(&held, MAX_PACK_FILE_BYTES as u64)?;
+        let old = FingerprintSet::from_bytes(&old)
+            .with_context(|| format!("--delta-from: {} is not a compiled list", held.display()))?;
+        let new = FingerprintSet::from_bytes(&files[&path]).with_context(|| format!("{path} (just compiled)"))?;
+        if old.kind != new.kind {
+            continue;
+        }
+        let delta = Delta::between(&old, &new).to_bytes();
+        if delta.len() < files[&path].len() {
+            let name = format!("{}.fwdelta", path.trim_end_matches(".fwrep"));
+            files.remove(&path);
+            files.insert(name.clone(), delta);
+            deltas.push(name);
+        }
+    }
+    Ok(deltas)
+}
+
 fn build(a: BuildArgs) -> Result<ExitCode> {
     ferretwatch_core::signed::DottedVersion::parse("--version", &a.version)?;
     ferretwatch_core::signed::DottedVersion::parse("--min-extension-version", &a.min_extension_version)?;
@@ -440,6 +478,10 @@ fn build(a: BuildArgs) -> Result<ExitCode> {
     }
     let engine = Engine::from_files(&files)
         .with_context(|| format!("the pack built from {} does not load", source.display()))?;
+    let deltas = match &a.delta_from {
+        Some(base) => replace_lists_by_deltas(&mut files, base)?,
+        None => Vec::new(),
+    };
     let created = a.created.unwrap_or_else(now_unix);
     let mut m = Manifest::for_files(
         &a.version,
@@ -459,7 +501,8 @@ fn build(a: BuildArgs) -> Result<ExitCode> {
         println!(
             "{}",
             json!({"out": a.out, "pack_version": a.version, "artifacts": m.artifacts.len(), "bytes": bytes,
-                   "sources": m.sources.len(), "manifest_sha256": manifest_sha, "rules": engine.config().version})
+                   "sources": m.sources.len(), "manifest_sha256": manifest_sha, "rules": engine.config().version,
+                   "deltas": deltas})
         );
     } else {
         println!(

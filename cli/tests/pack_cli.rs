@@ -600,3 +600,54 @@ fn build_with_intel_feeds_carries_provenance_in_the_manifest() {
         2
     );
 }
+
+#[test]
+fn build_delta_from_ships_a_reputation_delta_that_turns_the_held_list_into_the_new_one() {
+    let s = setup();
+    let d = &s.dir;
+    let hosts: Vec<String> = (0..300).map(|i| format!("evil-{i}.example")).collect();
+    let feed = |n: usize| format!("# source: test-feed\n# kind: host\n{}\n", hosts[..n].join("\n"));
+    std::fs::write(d.join("src/reputation/feed.txt"), feed(200)).unwrap();
+    build_signed(d, "v1", "2026.11.25.1");
+    // One day later the feed has 100 more hosts and lost the first one.
+    std::fs::write(d.join("src/reputation/feed.txt"), feed(300).replacen("evil-0.example\n", "", 1)).unwrap();
+    ok(d, &["pack", "build", "--source", "src", "--out", "full", "--version", "2026.11.26.1"]);
+    let o = ok(
+        d,
+        &[
+            "pack",
+            "build",
+            "--source",
+            "src",
+            "--out",
+            "v2",
+            "--version",
+            "2026.11.26.1",
+            "--delta-from",
+            "v1",
+            "--json",
+        ],
+    );
+    assert_eq!(json(&o)["deltas"], serde_json::json!(["reputation/feed.fwdelta"]));
+    assert!(!d.join("v2/reputation/feed.fwrep").exists(), "the full list is not shipped next to its delta");
+    let delta_len = std::fs::metadata(d.join("v2/reputation/feed.fwdelta")).unwrap().len();
+    assert!(delta_len < std::fs::metadata(d.join("full/reputation/feed.fwrep")).unwrap().len());
+    // The delta pack signs and verifies like any other (its artifacts are in the manifest).
+    ok(d, &["pack", "sign", "v2", "--key", "keys/alice.key"]);
+    ok(d, &["pack", "sign", "v2", "--key", "keys/bob.key"]);
+    let (c, v) = verify_json(d, "v2", &["--held-version", "2026.11.25.1"]);
+    assert_eq!(c, 0, "{v}");
+    // Applied to the list clients hold, it gives exactly the full build's list.
+    let args =
+        ["--base", "v1/reputation/feed.fwrep", "--delta", "v2/reputation/feed.fwdelta", "--out", "applied.fwrep"];
+    ok(d, &[&["reputation", "apply"][..], &args[..]].concat());
+    assert_eq!(
+        std::fs::read(d.join("applied.fwrep")).unwrap(),
+        std::fs::read(d.join("full/reputation/feed.fwrep")).unwrap()
+    );
+    // A base that is not a pack is a clear error.
+    let o = fw(d, &["pack", "build", "--source", "src", "--out", "v3", "--version", "3", "--delta-from", "src"]);
+    assert_ne!(code(&o), 0);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("not a pack"), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!d.join("v3").exists(), "no half-written pack");
+}
