@@ -63,6 +63,7 @@ const results = { date: new Date().toISOString(), node: process.version, cpu: cp
   for (const d of domains) if (detector.check(d.hostname).result) blocked++;
   const theirs = time(domains, (d) => detector.check(d.hostname));
   const oursCheckUrl = time(domains, (d) => engine.checkUrl(d.url));
+  const oursCompact = time(domains, (d) => engine.checkUrlCompact(d.url));
   const oursReputation = time(domains, (d) => engine.checkReputation(d.url));
   results.metamask = {
     domains: domains.length,
@@ -73,8 +74,10 @@ const results = { date: new Date().toISOString(), node: process.version, cpu: cp
     fuzzylist: config.fuzzylist.length,
     eth_phishing_detect_us: +theirs.toFixed(2),
     ferretwatch_wasm_checkUrl_us: +oursCheckUrl.toFixed(2),
+    ferretwatch_wasm_checkUrlCompact_us: +oursCompact.toFixed(2),
     ferretwatch_wasm_checkReputation_us: +oursReputation.toFixed(2),
     speedup_checkUrl: +(theirs / oursCheckUrl).toFixed(1),
+    speedup_checkUrlCompact: +(theirs / oursCompact).toFixed(1),
     speedup_checkReputation: +(theirs / oursReputation).toFixed(1),
   };
   rmSync(dir, { recursive: true, force: true });
@@ -152,6 +155,7 @@ if (asJson) {
   console.log(`sample: ${m.domains} domains, ${m.blocked_by_detector} blocked by the detector`);
   console.log(`eth-phishing-detect check(): ${m.eth_phishing_detect_us} µs/domain`);
   console.log(`ferretwatch wasm checkUrl() (all URL signals + verdict): ${m.ferretwatch_wasm_checkUrl_us} µs/domain  (${m.speedup_checkUrl}× faster)`);
+  console.log(`ferretwatch wasm checkUrlCompact() (same check, decision only): ${m.ferretwatch_wasm_checkUrlCompact_us} µs/domain  (${m.speedup_checkUrlCompact}× faster)`);
   console.log(`ferretwatch wasm checkReputation() (same lists): ${m.ferretwatch_wasm_checkReputation_us} µs/domain  (${m.speedup_checkReputation}× faster)`);
   const b = results.million;
   console.log(`1,000,000 hosts: .fwrep ${b.fwrep_bytes} bytes (${b.fwrep_gzip_bytes} gzipped), CLI import ${b.cli_import_ms} ms, wasm pack load ${b.wasm_pack_load_ms} ms (first load with module instantiation and file reads ${b.wasm_first_load_ms} ms)`);

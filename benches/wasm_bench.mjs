@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // Benchmarks the WebAssembly engine under node (issue 2, "Speed and memory"), in one run:
 //   - engine load with the big pack (target/bench-pack, from benches/gen_pack.py)
-//   - corpus page scans (p50/p95), URL-only checks (median per URL, timed in batches)
+//   - corpus page scans (p50/p95), URL-only checks (median per URL, timed in batches; the full
+//     `checkUrl` verdict and the `checkUrlCompact` decision side by side)
 //   - a 1 MiB page scan next to a bare aho-corasick pass over the same atoms, in the same build
 //   - wasm linear memory after load and after the corpus, .wasm size gzipped
 //   - a breakdown of the load time by step (to find the hot spot when a goal is missed)
@@ -127,24 +128,35 @@ const slowest = pageMs.map((t, i) => [t, corpus[i].id, pageSize(corpus[i].featur
 R.corpus_slowest = slowest.slice(0, 3).map(([ms, id, bytes]) => ({ id, ms, bytes }));
 R.memory_after_corpus_bytes = prod.memory();
 
-// URL-only checks through the public API (verdict object included), batched per URL.
+// URL-only checks through the public API, batched per URL: `checkUrl` (the full verdict object)
+// and `checkUrlCompact` (score, level and finding indices only: a Uint32Array), each URL timed
+// both ways one after the other.
 const reps = QUICK ? 8 : 32;
-const urlUs = urls.map(({ url }) => {
-  try {
-    engine.checkUrl(url);
-  } catch {
-    return null;
+const timeUrls = (check) =>
+  urls.map(({ url }) => {
+    try {
+      check(url);
+    } catch {
+      return null;
+    }
+    return (timeMs(() => {
+      for (let i = 0; i < reps; i++) check(url);
+    }) * 1000) / reps;
+  });
+const byKind = (us) => {
+  const out = {};
+  for (const kind of ['benign', 'lookalike', 'random', 'reputation']) {
+    const v = us.filter((x, i) => x !== null && urls[i].kind === kind);
+    if (v.length) out[kind] = median(v);
   }
-  return (timeMs(() => {
-    for (let i = 0; i < reps; i++) engine.checkUrl(url);
-  }) * 1000) / reps;
-});
+  return out;
+};
+const urlUs = timeUrls((url) => engine.checkUrl(url));
+const compactUs = timeUrls((url) => engine.checkUrlCompact(url));
 R.url_median_us = median(urlUs.filter((x) => x !== null));
-R.url_median_us_by_kind = {};
-for (const kind of ['benign', 'lookalike', 'random', 'reputation']) {
-  const v = urlUs.filter((x, i) => x !== null && urls[i].kind === kind);
-  if (v.length) R.url_median_us_by_kind[kind] = median(v);
-}
+R.url_median_us_by_kind = byKind(urlUs);
+R.url_compact_median_us = median(compactUs.filter((x) => x !== null));
+R.url_compact_median_us_by_kind = byKind(compactUs);
 
 // 1 MiB page through the public API.
 const pageRuns = QUICK ? 3 : 7;
@@ -266,6 +278,7 @@ const rows = [
   ['  same, page sharing no words with the rules', `≤ ${GOALS.page_ratio}×`, `${R.disjoint.ratio.toFixed(2)}× (${ms(R.disjoint.engine_html_ms)} / ${ms(R.disjoint.bare_ms)})`, R.disjoint.ratio <= GOALS.page_ratio],
   [`1 MiB page, all features (${(R.page_full_bytes / MB).toFixed(2)} MB scanned)`, '', ms(R.page_full_ms), null],
   ['URL-only check, median per URL', `≤ ${GOALS.url_median_us} µs`, `${R.url_median_us.toFixed(2)} µs`, R.url_median_us <= GOALS.url_median_us],
+  ['  same, compact result (checkUrlCompact)', `≤ ${GOALS.url_median_us} µs`, `${R.url_compact_median_us.toFixed(2)} µs`, R.url_compact_median_us <= GOALS.url_median_us],
   ['  same, engine only (no verdict object)', '', `${R.url_median_raw_us.toFixed(2)} µs`, null],
   ['wasm memory after verify+load', `≤ ${GOALS.memory_mb} MB`, mb(R.memory_after_load_bytes), R.memory_after_load_bytes <= GOALS.memory_mb * MB],
   ['wasm memory after corpus', `≤ ${GOALS.memory_mb} MB`, mb(R.memory_after_corpus_bytes), R.memory_after_corpus_bytes <= GOALS.memory_mb * MB],
@@ -313,6 +326,7 @@ console.log(
     '(partial = the 200 ms budget ran out, so the time is capped)',
 );
 console.log(`URL median by kind (µs): ${Object.entries(R.url_median_us_by_kind).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
+console.log(`URL median by kind, compact (µs): ${Object.entries(R.url_compact_median_us_by_kind).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')}`);
 console.log(`slowest corpus pages: ${R.corpus_slowest.map((s) => `${s.id} ${s.ms.toFixed(2)} ms (${s.bytes} B)`).join(', ')}`);
 console.log(
   `memory: initial ${mb(R.memory_initial_bytes)}, after 1 MiB page ${mb(R.memory_after_page_bytes)}, ` +

@@ -18,6 +18,7 @@ use ferretwatch_core::signed;
 use ferretwatch_core::telemetry::Counters;
 use ferretwatch_core::{DegradationLevel, PageFeatures, Settings};
 use serde::Deserialize;
+use std::collections::HashMap;
 use wasm_bindgen::prelude::*;
 
 #[cfg(feature = "bench-api")]
@@ -156,6 +157,47 @@ pub struct Engine {
     inner: core::Engine,
     settings: Settings,
     counters: Counters,
+    /// Strings that `checkUrlCompact` results refer to by index (`compactStrings`).
+    compact: Interner,
+}
+
+/// The strings of compact results (signal ids, targets, sources), each given an index once.
+#[derive(Default)]
+struct Interner {
+    index: HashMap<String, u32>,
+    strings: Vec<String>,
+}
+
+impl Interner {
+    fn id(&mut self, s: &str) -> u32 {
+        if let Some(&i) = self.index.get(s) {
+            return i;
+        }
+        let i = self.strings.len() as u32;
+        self.strings.push(s.to_string());
+        self.index.insert(s.to_string(), i);
+        i
+    }
+}
+
+/// `level` of a compact result.
+fn level_code(level: core::Level) -> u32 {
+    match level {
+        core::Level::Green => 0,
+        core::Level::Yellow => 1,
+        core::Level::Red => 2,
+    }
+}
+
+impl Engine {
+    /// A loaded engine with default settings; the pack's signal ids take the first compact indices.
+    fn wrap(inner: core::Engine) -> Engine {
+        let mut compact = Interner::default();
+        for signal in inner.config().weights.keys() {
+            compact.id(signal);
+        }
+        Engine { inner, settings: Settings::default(), counters: Counters::default(), compact }
+    }
 }
 
 fn to_js<T: serde::Serialize>(v: &T) -> Result<JsValue, JsError> {
@@ -171,7 +213,7 @@ impl Engine {
         console_error_panic_hook::set_once();
         let map = files_from_js(files)?;
         let inner = core::Engine::from_owned_files(map).map_err(|e| JsError::new(&e.to_string()))?;
-        Ok(Engine { inner, settings: Settings::default(), counters: Counters::default() })
+        Ok(Engine::wrap(inner))
     }
 
     /// Verifies a signed pack (`manifest.json`, optional `keys.json`, artifacts; same object
@@ -200,7 +242,7 @@ impl Engine {
             let config = v[..end].to_string();
             return Err(reject(signed::SignedError::VersionMismatch { manifest: manifest.pack_version, config }));
         }
-        Ok(Engine { inner, settings: Settings::default(), counters: Counters::default() })
+        Ok(Engine::wrap(inner))
     }
 
     /// Verifies a signed pack without loading it (same arguments and errors as
@@ -259,6 +301,35 @@ impl Engine {
         self.scan_features(&PageFeatures::from_url(url))
     }
 
+    /// URL-only check returning only the decision, as a `Uint32Array` (no verdict object, no JSON):
+    /// `[score, level, flags, then per finding: signal, target, source]`, where `level` is 0
+    /// green, 1 yellow, 2 red; `flags` has bit 0 set when the site is trusted and bit 1 when the
+    /// verdict is partial; `signal` is an index into `compactStrings()`, `target` and `source`
+    /// are such an index plus one, or 0 when the finding has none. Findings come in the order of
+    /// `checkUrl`'s, and score, level and findings are always those of `checkUrl(url)` (same
+    /// engine call, same counters; only the evidence text and the other fields are not sent).
+    /// Bad URLs throw.
+    #[wasm_bindgen(js_name = checkUrlCompact)]
+    pub fn check_url_compact(&mut self, url: &str) -> Result<Vec<u32>, JsError> {
+        let v = self.run(&PageFeatures::from_url(url))?;
+        let mut out = Vec::with_capacity(3 + 3 * v.findings.len());
+        out.extend([v.score, level_code(v.level), u32::from(v.trusted) | (u32::from(v.partial) << 1)]);
+        for x in &v.findings {
+            out.push(self.compact.id(&x.signal));
+            out.push(x.target.as_deref().map_or(0, |t| self.compact.id(t) + 1));
+            out.push(x.source.as_deref().map_or(0, |s| self.compact.id(s) + 1));
+        }
+        Ok(out)
+    }
+
+    /// The strings `checkUrlCompact` results refer to, by index. The list only grows (a string
+    /// keeps its index for the engine's life): a caller may cache it and fetch it again when it
+    /// meets an index past its end.
+    #[wasm_bindgen(js_name = compactStrings)]
+    pub fn compact_strings(&self) -> js_sys::Array {
+        self.compact.strings.iter().map(|s| JsValue::from_str(s)).collect()
+    }
+
     /// Reputation-only check of a URL (feeds and MetaMask lists): an array of findings, empty
     /// when no list names it. Bad URLs throw.
     #[wasm_bindgen(js_name = checkReputation)]
@@ -268,6 +339,11 @@ impl Engine {
     }
 
     fn scan_features(&mut self, f: &PageFeatures) -> Result<JsValue, JsError> {
+        from_json(&self.run(f)?.to_json())
+    }
+
+    /// Validates and scans, counting the verdict or the failure.
+    fn run(&mut self, f: &PageFeatures) -> Result<core::Verdict, JsError> {
         if let Err(e) = f.validate(&FeatureLimits::default()) {
             self.counters.record_failure("bad_features");
             return Err(JsError::new(&e.to_string()));
@@ -275,7 +351,7 @@ impl Engine {
         match self.inner.scan(f, &self.settings, &PerformanceClock) {
             Ok(v) => {
                 self.counters.record_verdict(v.level, v.partial, v.elapsed_us);
-                from_json(&v.to_json())
+                Ok(v)
             }
             Err(e) => {
                 self.counters.record_failure(e.kind());
