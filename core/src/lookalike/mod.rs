@@ -508,7 +508,13 @@ impl BrandIndex {
     fn finding(&self, host: &HostInfo, label: &str, c: &Candidate) -> Finding {
         let e = &self.labels[c.label as usize];
         let brand = &self.brands[e.brand];
-        let addr = &host.registrable_unicode;
+        // A homograph's Unicode form can look exactly like the brand's domain: also show the
+        // ASCII (punycode) form the browser really goes to.
+        let addr = if host.registrable_unicode == host.registrable {
+            host.registrable.clone()
+        } else {
+            format!("{} ({})", host.registrable_unicode, host.registrable)
+        };
         let like = format!("{} ({})", e.domain, brand.name);
         let evidence = match &c.kind {
             Kind::Skeleton => {
@@ -747,6 +753,15 @@ mod tests {
             ("whole-script cyrillic apple", "аррӏе.com", HIGH, 1.0, "apple.com", "entirely in Cyrillic"),
             ("punycode input", "xn--pypal-4ve.com", HIGH, 1.0, "paypal.com", "Cyrillic"),
             ("homograph under www", "www.xn--pypal-4ve.com", HIGH, 1.0, "paypal.com", "pаypal.com"),
+            // The Unicode form alone reads like the brand's domain: the real (punycode) one is shown.
+            (
+                "homograph evidence names the punycode",
+                "pаypal.com",
+                HIGH,
+                1.0,
+                "paypal.com",
+                "pаypal.com (xn--pypal-4ve.com) looks like",
+            ),
             ("homograph plus typo", "pаypai.com", HIGH, 0.9, "paypal.com", "Cyrillic"),
             ("cyrillic x for X", "х.com", HIGH, 1.0, "x.com", "Cyrillic"),
             ("digit one for l", "paypa1.com", HIGH, 0.9, "paypal.com", "6th character is the digit '1'"),
