@@ -292,7 +292,11 @@ describe('Chromium', () => {
     await page.close();
     assert.equal(batch.schema, 'ferretwatch.telemetry.v1');
     assert.ok(batch.engine.pages_scanned >= 100, `pages scanned: ${batch.engine.pages_scanned}`);
-    assert.ok(!JSON.stringify(batch).includes('http'), 'no URL in telemetry');
+    // No URL and no visited host name (kinds such as `http_5xx` are fine).
+    const text = JSON.stringify(batch);
+    assert.ok(!text.includes('://'), 'no URL in telemetry');
+    const leaked = [...new Set(pages.map((p) => new URL(p.url).hostname))].filter((h) => text.includes(h));
+    assert.deepEqual(leaked, [], 'no visited host name in telemetry');
     const dir = join(ROOT, 'artifacts', 'e2e-telemetry');
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'chromium.json'), JSON.stringify(batch));
