@@ -59,36 +59,6 @@ struct JsSettings {
     trusted_sites: Vec<String>,
 }
 
-/// Trust options of `Engine.fromSignedPack` (camelCase).
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct JsTrust {
-    #[serde(default)]
-    publishers: Vec<String>,
-    #[serde(default)]
-    roots: Vec<String>,
-    #[serde(default = "default_threshold")]
-    threshold: usize,
-    #[serde(default = "default_root_threshold")]
-    root_threshold: usize,
-    #[serde(default)]
-    held_version: Option<String>,
-    #[serde(default)]
-    held_keys_version: u64,
-    now_ms: f64,
-    extension_version: String,
-    #[serde(default)]
-    max_pack_bytes: Option<f64>,
-}
-
-fn default_threshold() -> usize {
-    signed::DEFAULT_THRESHOLD
-}
-
-fn default_root_threshold() -> usize {
-    1
-}
-
 /// `{name: Uint8Array}` → pack files.
 fn files_from_js(files: &js_sys::Object) -> Result<PackFiles, JsError> {
     let mut map = PackFiles::new();
@@ -124,31 +94,12 @@ fn reject(e: signed::SignedError) -> JsValue {
     JsValue::from(err)
 }
 
-/// The checks of `fromSignedPack` / `verifySignedPack`.
+/// The checks of `fromSignedPack` / `verifySignedPack`: the trust options are those of the
+/// store functions (`store.rs`), without `asIssued`.
 fn verify_js(files: &js_sys::Object, trust: JsValue) -> Result<signed::VerifiedPack, JsValue> {
-    let t: JsTrust = serde_wasm_bindgen::from_value(trust)
-        .map_err(|e| JsValue::from(JsError::new(&format!("trust options are malformed: {e}"))))?;
+    let t = store::trust_options(trust)?;
     let map = files_from_js(files).map_err(JsValue::from)?;
-    let keys = |list: &[String]| -> Result<Vec<signed::PublicKey>, signed::SignedError> {
-        list.iter().map(|k| signed::PublicKey::from_base64(k)).collect()
-    };
-    let trust = if t.roots.is_empty() {
-        signed::manifest::Trust::Direct(signed::KeySet::direct(&keys(&t.publishers).map_err(reject)?, t.threshold))
-    } else {
-        signed::manifest::Trust::Roots {
-            roots: signed::KeySet::direct(&keys(&t.roots).map_err(reject)?, t.root_threshold),
-            held_keys_version: t.held_keys_version,
-            min_threshold: t.threshold,
-        }
-    };
-    let policy = signed::Policy {
-        now: (t.now_ms.max(0.0) / 1000.0) as u64,
-        held_version: t.held_version,
-        extension_version: t.extension_version,
-        max_pack_bytes: t.max_pack_bytes.map(|b| b.max(0.0) as u64).unwrap_or(signed::DEFAULT_MAX_PACK_BYTES),
-        ..signed::Policy::default()
-    };
-    signed::manifest::verify_pack_owned(map, &trust, &policy).map_err(reject)
+    signed::manifest::verify_pack_owned(map, &t.trust().map_err(reject)?, &t.policy()).map_err(reject)
 }
 
 /// The detection engine with its loaded pack, settings and telemetry counters.

@@ -28,7 +28,7 @@ use super::{files_from_js, reject, to_js};
 /// Options of the store functions (camelCase).
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct StoreOptions {
+pub(crate) struct StoreOptions {
     #[serde(default)]
     publishers: Vec<String>,
     #[serde(default)]
@@ -64,6 +64,20 @@ fn options(value: JsValue) -> Result<StoreOptions, JsValue> {
         .map_err(|e| JsValue::from(JsError::new(&format!("store options are malformed: {e}"))))
 }
 
+/// The trust options of `Engine.fromSignedPack` / `verifySignedPack`: the store's options,
+/// where `extensionVersion` is required and `asIssued` is not accepted.
+pub(crate) fn trust_options(value: JsValue) -> Result<StoreOptions, JsValue> {
+    let malformed = |m: String| JsValue::from(JsError::new(&format!("trust options are malformed: {m}")));
+    let o: StoreOptions = serde_wasm_bindgen::from_value(value).map_err(|e| malformed(e.to_string()))?;
+    if o.as_issued {
+        return Err(malformed("unknown field `asIssued`".into()));
+    }
+    if o.extension_version.is_empty() {
+        return Err(malformed("missing field `extensionVersion`".into()));
+    }
+    Ok(o)
+}
+
 impl StoreOptions {
     fn now(&self) -> u64 {
         (self.now_ms.max(0.0) / 1000.0) as u64
@@ -73,7 +87,7 @@ impl StoreOptions {
         list.iter().map(|k| PublicKey::from_base64(k)).collect()
     }
 
-    fn trust(&self) -> Result<Trust, SignedError> {
+    pub(crate) fn trust(&self) -> Result<Trust, SignedError> {
         Ok(if self.roots.is_empty() {
             Trust::Direct(KeySet::direct(&Self::keys(&self.publishers)?, self.threshold))
         } else {
@@ -85,7 +99,7 @@ impl StoreOptions {
         })
     }
 
-    fn policy(&self) -> signed::Policy {
+    pub(crate) fn policy(&self) -> signed::Policy {
         signed::Policy {
             now: self.now(),
             held_version: self.held_version.clone(),
