@@ -144,6 +144,19 @@ function detailsBlock(verdict, words, t) {
   ];
 }
 
+/** The hidden details block and the button that shows and hides it. */
+function detailsToggle(verdict, words, t) {
+  const details = h('div', { class: 'details', id: 'fw-details', hidden: true }, detailsBlock(verdict, words, t));
+  const toggle = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'fw-details', 'data-action': 'details',
+    onclick: () => {
+      const open = details.hidden;
+      details.hidden = !open;
+      toggle.setAttribute('aria-expanded', String(open));
+      toggle.textContent = open ? t('hideDetails') : t('showDetails');
+    } }, t('showDetails'));
+  return [toggle, details];
+}
+
 /**
  * Shows the red warning. `words` is words.js `describe(verdict)`; `on` has handlers
  * `back()`, `report()`, `trust()`, `dismiss()`.
@@ -152,14 +165,7 @@ export function showWarning({ verdict, words, t, dir, on }) {
   // The impersonated brand's real address, when a lookalike finding names it.
   const realSite = verdict.findings.find((f) => f.target && (f.brand || f.target) === words.brand)?.target ?? null;
   const root = mount(() => {
-    const details = h('div', { class: 'details', id: 'fw-details', hidden: true }, detailsBlock(verdict, words, t));
-    const toggle = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'fw-details', 'data-action': 'details',
-      onclick: () => {
-        const open = details.hidden;
-        details.hidden = !open;
-        toggle.setAttribute('aria-expanded', String(open));
-        toggle.textContent = open ? t('hideDetails') : t('showDetails');
-      } }, t('showDetails'));
+    const [toggle, details] = detailsToggle(verdict, words, t);
     const confirmBox = h('div', { class: 'confirm', hidden: true, role: 'group', 'aria-labelledby': 'fw-confirm-text' },
       h('p', { id: 'fw-confirm-text' }, t('trustConfirm', verdict.registrable_domain)),
       h('div', { class: 'actions' },
@@ -194,14 +200,7 @@ export function showWarning({ verdict, words, t, dir, on }) {
 /** Shows the quieter yellow notice (not modal; focus stays where it was). */
 export function showNotice({ verdict, words, t, dir, on }) {
   mount(() => {
-    const details = h('div', { class: 'details', id: 'fw-details', hidden: true }, detailsBlock(verdict, words, t));
-    const toggle = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'fw-details', 'data-action': 'details',
-      onclick: () => {
-        const open = details.hidden;
-        details.hidden = !open;
-        toggle.setAttribute('aria-expanded', String(open));
-        toggle.textContent = open ? t('hideDetails') : t('showDetails');
-      } }, t('showDetails'));
+    const [toggle, details] = detailsToggle(verdict, words, t);
     return h('div', { class: 'notice', role: 'status', 'aria-live': 'polite', dir, lang: t('@@ui_locale').replace('_', '-') },
       h('p', { class: 'title' }, t('noticeTitle')),
       h('p', {}, words.headline),
