@@ -9,10 +9,14 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 log() { printf '[browser-tests] %s\n' "$*" >&2; }
 
-if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v firefox-esr >/dev/null; then
-  log "installing chromium, chromium-driver, firefox-esr (~35 s)"
+# Firefox shows an extension's _locales only in a UI language it has installed: the French and
+# Arabic language packs let tests/browser/locales_firefox.test.mjs switch to them.
+if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || ! command -v firefox-esr >/dev/null ||
+  [ ! -e /usr/lib/firefox-esr/browser/extensions/langpack-fr@firefox-esr.mozilla.org.xpi ] ||
+  [ ! -e /usr/lib/firefox-esr/browser/extensions/langpack-ar@firefox-esr.mozilla.org.xpi ]; then
+  log "installing chromium, chromium-driver, firefox-esr and its fr/ar language packs (~40 s)"
   apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver firefox-esr >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver firefox-esr firefox-esr-l10n-fr firefox-esr-l10n-ar >/dev/null
 fi
 if ! command -v geckodriver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/geckodriver" ]; then
   log "building geckodriver (~4.5 minutes on 2 cores)"
@@ -36,4 +40,4 @@ node --test tests/node/extension_*.test.mjs
 log "Chromium"
 node --test --test-concurrency=1 tests/browser/chromium.test.mjs tests/browser/locales.test.mjs tests/browser/privacy.test.mjs tests/browser/reports.test.mjs tests/browser/updates.test.mjs
 log "Firefox ESR"
-node --test --test-concurrency=1 tests/browser/firefox.test.mjs tests/browser/firefox_policy.test.mjs tests/browser/reports_firefox.test.mjs tests/browser/updates_firefox.test.mjs
+node --test --test-concurrency=1 tests/browser/firefox.test.mjs tests/browser/firefox_policy.test.mjs tests/browser/reports_firefox.test.mjs tests/browser/updates_firefox.test.mjs tests/browser/locales_firefox.test.mjs
