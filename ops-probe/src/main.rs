@@ -465,9 +465,9 @@ fn evaluate(
     let latest_new = batches.iter().map(|(_, b)| eval::step_of(b.period_end)).max();
     let now = match now {
         None => clock,
-        Some("latest") => latest_new
-            .or(state.samples.keys().next_back().copied())
-            .context("--now latest: there is no telemetry to take the time from")?,
+        // Nothing to take the time from (e.g. a /metrics endpoint's first scrape): the clock,
+        // so the checks below say what is missing.
+        Some("latest") => latest_new.or(state.samples.keys().next_back().copied()).unwrap_or(clock),
         Some(_) => clock,
     };
     let oldest = now.saturating_sub(rules.retention());

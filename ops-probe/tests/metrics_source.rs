@@ -108,3 +108,29 @@ fn metrics_endpoint_counters_become_batches_between_scrapes() {
     assert!(bad["message"].as_str().unwrap().contains("ferretwatch_detection_latency_seconds"), "{bad}");
     assert_eq!(state_of(&doc, "telemetry_malformed"), "firing");
 }
+
+#[test]
+fn now_latest_on_a_first_scrape_says_a_second_scrape_is_needed() {
+    let url = serve(Arc::new(Mutex::new(exposition(1_000, 0))));
+    let tmp = tempfile::tempdir().unwrap();
+    let state = tmp.path().join("state.json");
+    let run = || {
+        Command::new(env!("CARGO_BIN_EXE_ops-probe"))
+            .args(["evaluate", "--telemetry", &url, "--format", "json", "--now", "latest", "--state"])
+            .arg(&state)
+            .output()
+            .unwrap()
+    };
+    let o = run();
+    assert_eq!(o.status.code(), Some(3));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("second scrape"), "{err}");
+    assert!(state.exists(), "the first scrape is kept");
+    // The second scrape, a second later (scrapes are timed in whole seconds; same counters: an
+    // idle fleet), evaluates at the time of its data.
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    let o = run();
+    let doc: Value = serde_json::from_slice(&o.stdout)
+        .unwrap_or_else(|_| panic!("no output: {}", String::from_utf8_lossy(&o.stderr)));
+    assert_eq!(doc["telemetry"]["ingest"]["new"], 1, "{doc}");
+}
