@@ -159,10 +159,27 @@ pub fn report(url: &str, id: &str) -> String {
     .to_string()
 }
 
-pub fn tempdir() -> PathBuf {
+/// A temporary folder for one test's database, removed when the test ends (dropped after the
+/// servers declared after it).
+pub struct TestDir(PathBuf);
+
+impl std::ops::Deref for TestDir {
+    type Target = PathBuf;
+    fn deref(&self) -> &PathBuf {
+        &self.0
+    }
+}
+
+impl Drop for TestDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+pub fn tempdir() -> TestDir {
     let d = std::env::temp_dir().join(format!("fw-collector-{}-{}", std::process::id(), rand_suffix()));
     std::fs::create_dir_all(&d).unwrap();
-    d
+    TestDir(d)
 }
 
 fn rand_suffix() -> u64 {
