@@ -3,6 +3,7 @@
 import { activeTab, local, openOptions, send, t, uiLanguage } from '../lib/browser.js';
 import { localize, el } from '../lib/i18n.js';
 import { describe } from '../lib/words.js';
+import { advisoryText, bulletinFor, safeLinks } from '../lib/bulletins.js';
 
 localize();
 const $ = (id) => document.getElementById(id);
@@ -60,14 +61,11 @@ async function render() {
 async function renderBulletin(v) {
   const box = $('bulletin');
   const { bulletins = [] } = v ? await local.get('bulletins') : {};
-  const now = Date.now() / 1000;
-  const brands = new Set((v?.findings ?? []).map((f) => f.target).filter(Boolean));
-  const b = bulletins.find((x) => x.created_at + x.ttl > now && (x.scope.includes(v.registrable_domain) || x.brands.some((n) => brands.has(n))));
+  const b = bulletinFor(bulletins, v, Date.now() / 1000);
   box.hidden = !b;
   if (!b) return;
-  const lang = uiLanguage().split('-')[0];
-  $('bulletin-text').textContent = b.advisory[lang] ?? b.advisory.en ?? Object.values(b.advisory)[0] ?? '';
-  $('bulletin-links').replaceChildren(...b.safe_links.filter((u) => u.startsWith('https://')).map((u) => el('li', {}, el('a', { href: u, target: '_blank', rel: 'noopener' }, u))));
+  $('bulletin-text').textContent = advisoryText(b, uiLanguage());
+  $('bulletin-links').replaceChildren(...safeLinks(b).map((u) => el('li', {}, el('a', { href: u, target: '_blank', rel: 'noopener' }, u))));
   box.dataset.id = b.id;
 }
 
