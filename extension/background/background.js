@@ -16,6 +16,7 @@ import { effective, engineSettings } from '../lib/settings.js';
 import { FirstSeenStore } from '../lib/firstseen.js';
 import { summarize, percentile } from '../lib/health.js';
 import { BADGE, describe } from '../lib/words.js';
+import { advisoryText, bulletinFor, capAllows, recordShow, safeLinks } from '../lib/bulletins.js';
 import { buildReport, ReportQueue } from './reports.js';
 import { Updater } from './updates.js';
 import { TelemetryUploader } from './telemetry_upload.js';
@@ -379,6 +380,27 @@ async function setTrusted(domain, trusted) {
   });
 }
 
+/**
+ * Shows a signed bulletin (verified by the updater, kept in storage) on the tab whose verdict
+ * this is, when it concerns that page (scope or impersonated brand) and its frequency cap allows;
+ * at level 4 only critical ones ("emergency bulletins only"). After the verdict's reply, so it
+ * never delays a verdict.
+ */
+async function offerBulletin(tabId, verdict) {
+  if (tabId === undefined || !verdict) return;
+  const { bulletins = [], bulletinShows = {} } = await b.local.get(['bulletins', 'bulletinShows']);
+  if (!bulletins.length) return;
+  const now = Date.now() / 1000;
+  const bulletin = bulletinFor(bulletins, verdict, now);
+  if (!bulletin || (state.level?.level === 4 && bulletin.severity !== 'critical')) return;
+  if (!capAllows(bulletin, bulletinShows[bulletin.id], now)) return;
+  await b.local.set({ bulletinShows: recordShow(bulletinShows, bulletin.id, now, bulletins.map((x) => x.id)) });
+  await b.sendToTab(tabId, {
+    type: 'bulletin',
+    bulletin: { id: bulletin.id, severity: bulletin.severity, text: advisoryText(bulletin, b.uiLanguage()), links: safeLinks(bulletin) },
+  });
+}
+
 const handlers = {
   async scan(msg, sender) {
     // Times on the shared clock (performance.timeOrigin + now), so the content script can split
@@ -387,6 +409,7 @@ const handlers = {
     const timing = { recvAt };
     const verdict = await scan(msg.features, sender.tab?.id, timing);
     timing.replyAt = performance.timeOrigin + performance.now();
+    offerBulletin(sender.tab?.id, verdict).catch(() => {});
     return { verdict, level: state.level, timing };
   },
   /**

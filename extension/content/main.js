@@ -6,6 +6,7 @@
 import { send, onMessage, t, textDirection } from '../lib/browser.js';
 import { extractFromDocument, serializeDocument, hashCandidates } from './extract.js';
 import { showWarning, showNotice, removeAlert } from './overlay.js';
+import { showBulletin } from './bulletin.js';
 import { describe } from '../lib/words.js';
 
 /** Time allowed for hashing favicons/logos after the DOM walk (ms). */
@@ -94,6 +95,11 @@ onMessage((msg) => {
   if (msg?.type === 'rescan') {
     dismissed = false;
     return run();
+  }
+  // A signed campaign bulletin about this page (the worker applies its scope and frequency cap).
+  if (msg?.type === 'bulletin') {
+    showBulletin(msg.bulletin, t, textDirection());
+    return null;
   }
   return undefined;
 });

@@ -6,7 +6,7 @@
 const HOST_TAG = 'ferretwatch-alert';
 
 /** Creates an element; string/number children become text nodes, never HTML. */
-function h(tag, attrs = {}, ...children) {
+export function h(tag, attrs = {}, ...children) {
   const el = document.createElement(tag);
   for (const [k, v] of Object.entries(attrs)) {
     if (v === false || v === null || v === undefined) continue;

@@ -71,15 +71,18 @@ export async function tabState(sw, url, { timeout = 10000 } = {}) {
   }
 }
 
-/** Texts and buttons of the FerretWatch overlay (closed shadow root) through CDP, which sees it. */
-export async function overlayContent(page) {
+/**
+ * Texts and buttons of the FerretWatch overlay (closed shadow root) through CDP, which sees it;
+ * `tag` 'ferretwatch-bulletin' reads the campaign bulletin's banner instead.
+ */
+export async function overlayContent(page, tag = 'ferretwatch-alert') {
   const cdp = await page.context().newCDPSession(page);
   try {
     const { root } = await cdp.send('DOM.getDocument', { depth: -1, pierce: true });
     let host = null;
     const find = (n) => {
       if (host) return;
-      if (n.localName === 'ferretwatch-alert') host = n;
+      if (n.localName === tag) host = n;
       for (const c of n.children ?? []) find(c);
     };
     find(root);

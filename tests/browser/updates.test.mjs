@@ -14,7 +14,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
-import { EXT_DIR, EXTENSION_ID, NO_NETWORK_FLAGS, tabState } from './chromium.mjs';
+import { EXT_DIR, EXTENSION_ID, NO_NETWORK_FLAGS, overlayContent, tabState } from './chromium.mjs';
 import { DEV_KEYS, fw, startCdn } from './cdn.mjs';
 import { ROOT, SHOTS } from './common.mjs';
 
@@ -145,7 +145,7 @@ describe('rule updates (Chromium, local CDN)', () => {
     const d = fw('pack', 'deploy', v2, '--cdn', cdnDir, '--root', join(DEV_KEYS, 'root.pub'));
     assert.equal(d.pack_version, '2026.11.25.2');
     mkdirSync(join(cdnDir, 'bulletins'), { recursive: true });
-    fw('bulletin', 'create', '--out', join(cdnDir, 'bulletins', 'TEST-1.json'), '--id', 'TEST-1', '--severity', 'high', '--message', 'Fake gift-card shops are active', '--scope', HOST, '--key', key('alice'), '--key', key('bob'));
+    fw('bulletin', 'create', '--out', join(cdnDir, 'bulletins', 'TEST-1.json'), '--id', 'TEST-1', '--severity', 'high', '--message', 'Fake gift-card shops are active', '--scope', HOST, '--max-shows', '2', '--per-hours', '24', '--key', key('alice'), '--key', key('bob'));
     writeFileSync(join(cdnDir, 'bulletins', 'index.json'), JSON.stringify({ bulletins: ['TEST-1'] }));
     const t0 = performance.now();
     const { r, requests } = await seen(checkNow);
@@ -169,11 +169,35 @@ describe('rule updates (Chromium, local CDN)', () => {
     // The bulletin came with it.
     const { bulletins } = await browser.sw.evaluate(() => chrome.storage.local.get('bulletins'));
     assert.deepEqual(bulletins.map((x) => x.id), ['TEST-1']);
-    // …and the popup shows it on the site it names.
+    // …the page it names shows it (the visit above was its first show of two per 24 h)…
     const url = `http://${HOST}:${cdn.port}/pages/page.html?bulletin=1`;
     const tab = await browser.ctx.newPage();
     await tab.goto(url, { waitUntil: 'domcontentloaded' });
     const ts = await tabState(browser.sw, url);
+    let banner = null;
+    for (let i = 0; i < 50 && !banner; i++) {
+      banner = await overlayContent(tab, 'ferretwatch-bulletin');
+      if (!banner) await tab.waitForTimeout(100);
+    }
+    assert.ok(banner, 'the bulletin is shown on the page');
+    assert.equal(banner.mode, 'closed');
+    assert.deepEqual(banner.roles, ['status']);
+    assert.deepEqual(banner.texts, ['FerretWatch alert: a scam campaign is active', 'Fake gift-card shops are active', 'Close']);
+    assert.deepEqual(banner.buttons.map((x) => x.action), ['close']);
+    assert.deepEqual((await overlayContent(tab, 'ferretwatch-alert'))?.roles, ['alertdialog', 'group'], 'the red warning (the new list names the site) is there too');
+    await tab.waitForTimeout(400); // the warning fades in over 180 ms
+    await tab.screenshot({ path: join(SHOTS, 'chromium-page-bulletin.png') });
+    const { bulletinShows } = await browser.sw.evaluate(() => chrome.storage.local.get('bulletinShows'));
+    assert.equal(bulletinShows['TEST-1'].length, 2, 'two shows recorded');
+    // …not a third time within its frequency cap…
+    const capped = await browser.ctx.newPage();
+    const cappedUrl = `http://${HOST}:${cdn.port}/pages/page.html?bulletin=3`;
+    await capped.goto(cappedUrl, { waitUntil: 'domcontentloaded' });
+    await tabState(browser.sw, cappedUrl);
+    await capped.waitForTimeout(500);
+    assert.equal(await overlayContent(capped, 'ferretwatch-bulletin'), null, 'capped at 2 shows per 24 h');
+    await capped.close();
+    // …and the popup shows it on the site it names.
     const pp = await browser.ctx.newPage();
     await pp.setViewportSize({ width: 412, height: 760 });
     await pp.goto(`chrome-extension://${EXTENSION_ID}/popup/popup.html?tab=${ts.tabId}`);
