@@ -2,6 +2,9 @@
 // report exactly once: written to storage.local before the first attempt, sent with an
 // idempotency key (the report id), retried with exponential backoff (honouring 429
 // Retry-After), removed only when the server acknowledges with a 2xx. Survives restarts.
+// A report the server refuses for its content (400, 409, 413, 415, 422: the same bytes will never be
+// accepted) is not retried: it moves, with the server's answer, to `reportRejected` (the newest
+// MAX_REJECTED kept), so nothing is lost and nothing is retried forever.
 
 /** Closed list of reasons (PRODUCT.md). */
 export const REASONS = Object.freeze(['phishing_login', 'payment_fraud', 'malware_download', 'brand_impersonation', 'data_exfiltration', 'other']);
@@ -53,6 +56,11 @@ export function retryAfterMs(header, now = Date.now()) {
   return Number.isFinite(t) ? Math.max(0, t - now) : null;
 }
 
+/** HTTP statuses that refuse the report itself (not the moment, the route or the credentials). */
+export const REFUSED_STATUSES = Object.freeze([400, 409, 413, 415, 422]);
+/** Refused reports kept (with the server's answer) for the person and support to see. */
+export const MAX_REJECTED = 20;
+
 /** Longest a report request may take before it counts as failed (then retried). */
 export const REPORT_TIMEOUT_MS = 30_000;
 
@@ -85,6 +93,20 @@ export class ReportQueue {
     });
   }
 
+  /** Reports the server refused for their content, newest last: `{id, payload, status, error, at}`. */
+  async rejected() {
+    return (await this.storage.get('reportRejected')).reportRejected ?? [];
+  }
+
+  /** Moves `item` from the queue to the refused reports, with the server's answer. */
+  #reject(item, status, error) {
+    return this.serialized(async () => {
+      const q = await this.pending();
+      const kept = [...(await this.rejected()), { id: item.id, payload: item.payload, status, error, at: this.now() }].slice(-MAX_REJECTED);
+      await this.storage.set({ reportRejected: kept, reportQueue: q.filter((x) => x.id !== item.id) });
+    });
+  }
+
   /** Stores a report; returns its id. */
   async enqueue(payload) {
     const id = crypto.randomUUID();
@@ -101,7 +123,8 @@ export class ReportQueue {
   }
 
   /**
-   * Sends every due report once. Returns `{sent, pending, nextAt}`. A call during a flush runs
+   * Sends every due report once. Returns `{sent, rejected (ids refused by the server), pending,
+   * nextAt}`. A call during a flush runs
    * another flush after it (so a report queued meanwhile is not left for the next alarm).
    */
   flush() {
@@ -118,6 +141,7 @@ export class ReportQueue {
 
   async #flush() {
     let sent = 0;
+    const rejected = [];
     const endpoint = this.endpoint();
     // After a 429 the server wants this client to wait: no report is tried before then.
     const queue = await this.pending();
@@ -142,6 +166,7 @@ export class ReportQueue {
         });
         if (r.ok) outcome = { done: true };
         else if (r.status === 429) outcome = { wait: retryAfterMs(r.headers.get('Retry-After'), this.now()) ?? backoffMs(item.attempts + 1), status: 429, error: 'HTTP 429' };
+        else if (REFUSED_STATUSES.includes(r.status)) outcome = { refused: true, status: r.status, error: `HTTP ${r.status}: ${(await r.text().catch(() => '')).slice(0, 300)}` };
         else outcome = { wait: backoffMs(item.attempts + 1), status: r.status, error: `HTTP ${r.status}` };
       } catch (e) {
         outcome = { wait: backoffMs(item.attempts + 1), status: 0, error: String(e?.message ?? e) };
@@ -149,6 +174,11 @@ export class ReportQueue {
       this.onAttempt({ ok: Boolean(outcome.done), ms: this.now() - t0 });
       if (outcome.done) sent += 1;
       if (outcome.status === 429) blockedUntil = this.now() + outcome.wait;
+      if (outcome.refused) {
+        await this.#reject(item, outcome.status, outcome.error);
+        rejected.push(item.id);
+        continue;
+      }
       await this.#update((q) =>
         outcome.done
           ? q.filter((x) => x.id !== item.id)
@@ -160,6 +190,6 @@ export class ReportQueue {
       );
     }
     const q = await this.pending();
-    return { sent, pending: q.length, nextAt: q.length ? Math.min(...q.map((x) => x.nextAt)) : null };
+    return { sent, rejected, pending: q.length, nextAt: q.length ? Math.min(...q.map((x) => x.nextAt)) : null };
   }
 }

@@ -22,7 +22,10 @@ $('send').addEventListener('click', async () => {
   $('send').disabled = true;
   try {
     const r = await send({ type: 'sendReport', tabId, reason: reason(), note: $('note').value });
-    $('result').textContent = r.pending === 0 || r.sent ? t('reportSent') : t('reportQueued');
+    if (r.rejected?.includes(r.id)) {
+      $('result').textContent = t('reportRefused');
+      $('send').disabled = false;
+    } else $('result').textContent = r.pending === 0 || r.sent ? t('reportSent') : t('reportQueued');
   } catch (e) {
     $('result').textContent = t('reportFailed');
     $('send').disabled = false;

@@ -155,3 +155,25 @@ test('a report queued during a flush is sent by that flush call', async () => {
   const ids = (await collector.reports()).map((x) => x.payload.id);
   assert.ok(ids.includes(a) && ids.includes(b));
 });
+
+test('a report the collector refuses for its content (422) is kept aside, not retried; the others are sent', async () => {
+  const clock = { now: Date.now() };
+  const q = queueFor(collector.reportUrl, clock);
+  // A payload the collector's validation refuses: a reason outside the closed list.
+  const bad = await q.enqueue({ ...buildReport(VERDICT, { reason: 'phishing_login', version: '0.1.0', now: clock.now }), reason: 'not-a-reason' });
+  const good = await q.enqueue(buildReport(VERDICT, { reason: 'payment_fraud', version: '0.1.0', now: clock.now }));
+  const r = await q.flush();
+  assert.deepEqual(r.rejected, [bad]);
+  assert.equal(r.sent, 1);
+  assert.equal(r.pending, 0, 'the refused report is not left to be retried');
+  const [kept] = await q.rejected();
+  assert.equal(kept.id, bad);
+  assert.equal(kept.status, 422);
+  assert.match(kept.error, /^HTTP 422: .*reason/);
+  assert.equal(kept.payload.reason, 'not-a-reason', 'the refused payload is kept as it was');
+  const ids = (await collector.reports()).map((x) => x.payload.id);
+  assert.ok(ids.includes(good) && !ids.includes(bad));
+  // Later flushes do not try it again.
+  clock.now += 7 * 86400_000;
+  assert.deepEqual(await q.flush(), { sent: 0, rejected: [], pending: 0, nextAt: null });
+});
