@@ -41,9 +41,8 @@ for (const [locale, headline, advice, dir] of [
       };
       walk(root);
       assert.ok(dirs.includes(dir), `dir=${dir} on the warning (${dirs})`);
-      await page.waitForTimeout(400); // let the fade-in finish
       await page.waitForTimeout(400); // the warning fades in over 180 ms (a closed shadow root: Playwright cannot disable it)
-    await page.screenshot({ path: join(SHOTS, `chromium-red-warning-${locale}.png`) });
+      await page.screenshot({ path: join(SHOTS, `chromium-red-warning-${locale}.png`) });
     } finally {
       await b.close();
     }
