@@ -2,8 +2,6 @@
 //! (text strings contribute each variant whole) plus the extra literals, and a lazy DFA per hex
 //! string or regex for confirmation.
 
-use std::collections::HashMap;
-
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 use regex_automata::hybrid::dfa::DFA;
 use regex_automata::nfa::thompson;
@@ -32,12 +30,14 @@ pub(crate) struct TextVariant {
 /// A compiled hex string or regex.
 #[derive(Debug)]
 pub(crate) struct RegexProg {
-    /// The pattern, kept to build the DFA on first use.
-    node: Node,
+    /// The pattern's source, kept to build the DFA on first use (None once built eagerly).
+    src: Option<pattern::PatSource>,
     /// Forward DFA, used anchored at candidate starts. Built at compile time for patterns that
     /// are not simple sequences (or are large: their size errors must be compile errors), else on
     /// first use (the snippet of a match): most hex strings never need one.
-    fwd: std::sync::OnceLock<Option<DFA>>,
+    /// Boxed: a DFA value holds its 256-byte class and start maps inline, too much to keep
+    /// in every program whose DFA is never built.
+    fwd: std::sync::OnceLock<Option<Box<DFA>>>,
     /// The pattern as a simple sequence (byte sets and small gaps), confirmed without the DFA.
     pub simple: Option<Vec<pattern::Simple>>,
     /// The bytes a match can start with (all of them unless the pattern is simple).
@@ -48,7 +48,12 @@ impl RegexProg {
     /// The forward DFA (None only if a lazily built one failed, which the compile-time size
     /// estimate rules out).
     pub(crate) fn fwd(&self) -> Option<&DFA> {
-        self.fwd.get_or_init(|| build_fwd(&self.node, 0).ok()).as_ref()
+        self.fwd
+            .get_or_init(|| {
+                let node = self.src.as_ref()?.parse()?;
+                build_fwd(&node, 0).ok().map(Box::new)
+            })
+            .as_deref()
     }
 }
 
@@ -150,42 +155,51 @@ fn widen(bytes: &[u8]) -> Vec<u8> {
     bytes.iter().flat_map(|&b| [b, 0]).collect()
 }
 
+/// The automaton's patterns as they are added: every pattern's lowercased bytes in one buffer
+/// and `(offset, length, target)` per addition (no map and no allocation per pattern).
+#[derive(Default)]
 struct Builder {
-    patterns: Vec<Vec<u8>>,
-    index: HashMap<Vec<u8>, u32>,
-    /// `(pattern id, target)` in insertion order.
-    targets: Vec<(u32, Target)>,
+    bytes: Vec<u8>,
+    entries: Vec<(u32, u32, Target)>,
+}
+
+/// The automaton's distinct patterns (`(offset, length)` into the builder's bytes) and their
+/// targets: pattern `i`'s targets are `targets[starts[i]..starts[i + 1]]`.
+struct Grouped {
+    patterns: Vec<(u32, u32)>,
+    starts: Vec<u32>,
+    targets: Vec<Target>,
 }
 
 impl Builder {
     fn add(&mut self, bytes: &[u8], t: Target) {
-        let key = bytes.to_ascii_lowercase();
-        let id = match self.index.get(&key) {
-            Some(&id) => id,
-            None => {
-                let id = self.patterns.len() as u32;
-                self.index.insert(key.clone(), id);
-                self.patterns.push(key);
-                id
-            }
-        };
-        self.targets.push((id, t));
+        let off = self.bytes.len() as u32;
+        self.bytes.extend(bytes.iter().map(u8::to_ascii_lowercase));
+        self.entries.push((off, bytes.len() as u32, t));
     }
 
-    /// The targets grouped by pattern: `(starts, targets)` where pattern `i`'s targets are
-    /// `targets[starts[i]..starts[i + 1]]` (one allocation instead of one per pattern).
-    fn grouped_targets(&mut self) -> (Vec<u32>, Vec<Target>) {
-        self.targets.sort_by_key(|&(id, _)| id);
-        let mut starts = Vec::with_capacity(self.patterns.len() + 1);
-        let mut i = 0;
-        for id in 0..self.patterns.len() as u32 {
-            starts.push(i as u32);
-            while i < self.targets.len() && self.targets[i].0 == id {
-                i += 1;
+    fn slice(&self, (off, len): (u32, u32)) -> &[u8] {
+        &self.bytes[off as usize..(off + len) as usize]
+    }
+
+    /// Sorts the additions by pattern (stable: each pattern's targets stay in insertion order)
+    /// and groups equal patterns (one allocation instead of one per pattern).
+    fn grouped(&mut self) -> Grouped {
+        let mut entries = std::mem::take(&mut self.entries);
+        entries.sort_by(|a, b| self.slice((a.0, a.1)).cmp(self.slice((b.0, b.1))));
+        let mut patterns: Vec<(u32, u32)> = Vec::new();
+        let mut starts = Vec::new();
+        let mut targets = Vec::with_capacity(entries.len());
+        for (i, &(off, len, t)) in entries.iter().enumerate() {
+            if patterns.last().is_none_or(|&p| self.slice(p) != self.slice((off, len))) {
+                patterns.push((off, len));
+                starts.push(i as u32);
             }
+            targets.push(t);
         }
-        starts.push(i as u32);
-        (starts, self.targets.iter().map(|&(_, t)| t).collect())
+        starts.push(targets.len() as u32);
+        starts.shrink_to_fit();
+        Grouped { patterns, starts, targets }
     }
 }
 
@@ -215,15 +229,15 @@ fn build_fwd(node: &Node, at: usize) -> SrcResult<DFA> {
 /// limit, so building it later cannot fail).
 const LAZY_NFA_ESTIMATE: usize = 64 << 10;
 
-fn build_prog(node: Node, at: usize) -> SrcResult<RegexProg> {
-    let simple = pattern::simple_seq(&node);
+fn build_prog(node: &Node, src: pattern::PatSource, at: usize) -> SrcResult<RegexProg> {
+    let simple = pattern::simple_seq(node);
     let lazy = simple.as_ref().is_some_and(|seqs| pattern::nfa_estimate(seqs) <= LAZY_NFA_ESTIMATE);
     let fwd = std::sync::OnceLock::new();
     if !lazy {
-        let _ = fwd.set(Some(build_fwd(&node, at)?));
+        let _ = fwd.set(Some(Box::new(build_fwd(node, at)?)));
     }
     let first = simple.as_deref().map_or(pattern::ByteSet::ALL, pattern::first_bytes);
-    Ok(RegexProg { node, fwd, simple, first })
+    Ok(RegexProg { src: lazy.then_some(src), fwd, simple, first })
 }
 
 /// A reverse lazy DFA (match kind All) per pattern without atoms: a pass over the data yields
@@ -252,7 +266,7 @@ const AC_DFA_MEMORY_LIMIT: usize = 20 << 20;
 /// scanner lowercases the haystack chunk by chunk: the same matches as
 /// `ascii_case_insensitive(true)`, but the build is several times faster (≈ 4× in wasm for 11,000
 /// atoms) and the automaton smaller.
-fn build_automaton(patterns: &[Vec<u8>]) -> Result<AhoCorasick, aho_corasick::BuildError> {
+fn build_automaton(patterns: &[&[u8]]) -> Result<AhoCorasick, aho_corasick::BuildError> {
     let builder = || {
         let mut b = AhoCorasick::builder();
         b.match_kind(MatchKind::Standard);
@@ -271,8 +285,8 @@ fn build_automaton(patterns: &[Vec<u8>]) -> Result<AhoCorasick, aho_corasick::Bu
 /// distinct pattern prefix (the trie), times the row stride (the byte classes as aho-corasick
 /// computes them, rounded up to a power of two), times 4 bytes per transition. Within a few
 /// percent below the DFA's `memory_usage` (which adds match and failure data).
-fn dfa_estimate(patterns: &[Vec<u8>]) -> usize {
-    let mut sorted: Vec<&[u8]> = patterns.iter().map(Vec::as_slice).collect();
+fn dfa_estimate(patterns: &[&[u8]]) -> usize {
+    let mut sorted: Vec<&[u8]> = patterns.to_vec();
     sorted.sort_unstable();
     let mut states = 1;
     let mut prev: &[u8] = &[];
@@ -284,7 +298,7 @@ fn dfa_estimate(patterns: &[Vec<u8>]) -> usize {
     // As aho-corasick's byte classes: a class boundary on each side of every pattern byte.
     let mut boundary = [false; 256];
     for p in patterns {
-        for &b in p {
+        for &b in *p {
             boundary[b as usize] = true;
             if b > 0 {
                 boundary[b as usize - 1] = true;
@@ -319,7 +333,7 @@ fn remap(e: &Expr, ids: &[u32]) -> Expr {
 /// Builds the rules. `asts` pairs every rule with the byte offset of its source used for errors
 /// (pattern compile errors are reported at the rule's file, see [`super::compile`]).
 pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> Result<Rules, (usize, SrcError)> {
-    let mut b = Builder { patterns: Vec::new(), index: HashMap::new(), targets: Vec::new() };
+    let mut b = Builder::default();
     for (i, lit) in extra_literals.iter().enumerate() {
         if !lit.is_empty() {
             b.add(lit.as_bytes(), Target::Extra(i as u32));
@@ -331,27 +345,27 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
     let mut rules = Vec::new();
     for (file, ast) in asts {
         let mut ids = Vec::with_capacity(ast.strings.len());
-        for s in &ast.strings {
+        for s in ast.strings {
             let sid = strings.len() as u32;
             ids.push(sid);
-            match &s.value {
+            match s.value {
                 StringValue::Text { bytes, nocase, wide, ascii, fullword } => {
-                    let mut variants = Vec::new();
-                    if *ascii {
-                        variants.push(TextVariant { bytes: bytes.clone(), nocase: *nocase, wide: false });
+                    let mut variants = Vec::with_capacity(usize::from(ascii) + usize::from(wide));
+                    if wide {
+                        variants.push(TextVariant { bytes: widen(&bytes), nocase, wide: true });
                     }
-                    if *wide {
-                        variants.push(TextVariant { bytes: widen(bytes), nocase: *nocase, wide: true });
+                    if ascii {
+                        variants.insert(0, TextVariant { bytes, nocase, wide: false });
                     }
                     for (vi, v) in variants.iter().enumerate() {
                         let (w, len) = text_window(&v.bytes);
                         b.add(&v.bytes[w..w + len], Target::Text { string: sid, variant: vi as u32, back: w as u32 });
                     }
-                    strings.push(CString::Text { variants, fullword: *fullword });
+                    strings.push(CString::Text { variants, fullword });
                 }
-                StringValue::Pattern(node) => {
-                    let atoms = pattern::atoms(node);
-                    let prog = build_prog(node.clone(), s.at).map_err(|e| (file, e))?;
+                StringValue::Pattern(node, src) => {
+                    let atoms = pattern::atoms(&node);
+                    let prog = build_prog(&node, src, s.at).map_err(|e| (file, e))?;
                     match atoms {
                         Some(atoms) => {
                             let several = atoms.len() > 1;
@@ -369,7 +383,7 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
                         }
                         None => {
                             fallback.push(sid);
-                            fallback_rev.push(build_rev(node, s.at).map_err(|e| (file, e))?);
+                            fallback_rev.push(build_rev(&node, s.at).map_err(|e| (file, e))?);
                         }
                     }
                     strings.push(CString::Regex(Box::new(prog)));
@@ -389,14 +403,14 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
             cond,
         });
     }
-    let max_pattern_len = b.patterns.iter().map(Vec::len).max().unwrap_or(0);
-    let (target_starts, targets) = b.grouped_targets();
-    drop(b.index);
-    let ac = if b.patterns.is_empty() {
+    let Grouped { patterns, starts: target_starts, targets } = b.grouped();
+    let max_pattern_len = patterns.iter().map(|p| p.1 as usize).max().unwrap_or(0);
+    let ac = if patterns.is_empty() {
         None
     } else {
+        let slices: Vec<&[u8]> = patterns.iter().map(|&p| b.slice(p)).collect();
         Some(
-            build_automaton(&b.patterns)
+            build_automaton(&slices)
                 .map_err(|e| (0, SrcError::new(0, format!("cannot build the literal automaton: {e}"))))?,
         )
     };
@@ -425,9 +439,9 @@ pub(crate) fn strings_memory(strings: &[CString]) -> (usize, usize) {
                     + variants.iter().map(|v| v.bytes.capacity()).sum::<usize>();
             }
             CString::Regex(p) => {
-                progs += size_of::<RegexProg>() + p.node.heap_bytes();
+                progs += size_of::<RegexProg>() + p.src.as_ref().map_or(0, pattern::PatSource::heap_bytes);
                 if let Some(Some(d)) = p.fwd.get() {
-                    progs += d.memory_usage() + d.get_nfa().memory_usage();
+                    progs += size_of::<DFA>() + d.memory_usage() + d.get_nfa().memory_usage();
                 }
                 progs += p.simple.as_ref().map_or(0, |v| v.iter().map(pattern::Simple::heap_bytes).sum());
             }
@@ -474,8 +488,9 @@ mod estimate_tests {
     #[test]
     fn dfa_estimate_is_close_to_the_built_dfa() {
         let words = ["password", "passwd", "login", "verify your account", "wallet", "seed phrase"];
-        let mut patterns: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
-        patterns.extend((0u8..200).map(|i| vec![i, i.wrapping_mul(7), 0, i ^ 0x55]));
+        let mut owned: Vec<Vec<u8>> = words.iter().map(|w| w.as_bytes().to_vec()).collect();
+        owned.extend((0u8..200).map(|i| vec![i, i.wrapping_mul(7), 0, i ^ 0x55]));
+        let patterns: Vec<&[u8]> = owned.iter().map(Vec::as_slice).collect();
         let dfa = AhoCorasick::builder().kind(Some(AhoCorasickKind::DFA)).build(&patterns).unwrap();
         let (est, real) = (dfa_estimate(&patterns), dfa.memory_usage());
         assert!(est <= real && est * 10 >= real * 8, "estimate {est}, DFA {real}");

@@ -65,8 +65,9 @@ pub(crate) enum Expr {
 pub(crate) enum StringValue {
     /// A text string with its modifiers.
     Text { bytes: Vec<u8>, nocase: bool, wide: bool, ascii: bool, fullword: bool },
-    /// A hex string or regular expression, as a byte pattern.
-    Pattern(Node),
+    /// A hex string or regular expression, as a byte pattern, with its source (kept by the
+    /// compiled rules instead of the pattern tree when the pattern's DFA is built lazily).
+    Pattern(Node, pattern::PatSource),
 }
 
 /// A string definition.
@@ -378,7 +379,8 @@ impl<'s, 'n> Parser<'s, 'n> {
                 if let Some((m, mat)) = mods.iter().find(|(m, _)| m != "private") {
                     return err(*mat, format!("modifier '{m}' is not supported on hex strings"));
                 }
-                Ok(StringValue::Pattern(pattern::parse_hex(src, start, end)?))
+                let node = pattern::parse_hex(src, start, end)?;
+                Ok(StringValue::Pattern(node, pattern::PatSource::Hex(src[start..end].into())))
             }
             RawValue::Regex(start, end, flags) => {
                 if let Some((m, mat)) = mods.iter().find(|(m, _)| m != "private") {
@@ -401,7 +403,7 @@ impl<'s, 'n> Parser<'s, 'n> {
                 if node.len_range().0 == 0 {
                     return err(at, "regular expressions that can match an empty string are not supported");
                 }
-                Ok(StringValue::Pattern(node))
+                Ok(StringValue::Pattern(node, pattern::PatSource::Regex(src[start..end].into(), f)))
             }
         }
     }

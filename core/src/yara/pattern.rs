@@ -58,14 +58,30 @@ impl ByteSet {
         self.0.iter().map(|w| w.count_ones()).sum()
     }
 
+    /// The smallest byte in the set.
+    fn first(&self) -> Option<u8> {
+        self.0.iter().enumerate().find(|(_, w)| **w != 0).map(|(i, w)| (i * 64) as u8 + w.trailing_zeros() as u8)
+    }
+
+    /// Number of runs of consecutive bytes (the byte ranges of the class).
+    fn ranges(&self) -> usize {
+        let mut carry = 0;
+        let mut n = 0;
+        for &w in &self.0 {
+            // A range starts at each set bit whose lower neighbour is not set.
+            n += (w & !((w << 1) | carry)).count_ones() as usize;
+            carry = w >> 63;
+        }
+        n
+    }
+
     /// Adds the other ASCII case of every letter in the set.
     fn case_closure(&self) -> Self {
+        // Bits 1..=26 of the second word are `A..=Z` (65..=90), bits 33..=58 `a..=z` (97..=122).
+        const LETTERS: u64 = 0x07ff_fffe;
         let mut out = *self;
-        for b in 0..=255u8 {
-            if self.contains(b) && b.is_ascii_alphabetic() {
-                out.insert(b ^ 0x20);
-            }
-        }
+        let w = self.0[1];
+        out.0[1] |= ((w >> 32) & LETTERS) | ((w & LETTERS) << 32);
         out
     }
 
@@ -73,13 +89,33 @@ impl ByteSet {
     /// ASCII letter in both cases.
     fn atom_byte(&self) -> Option<u8> {
         match self.count() {
-            1 => (0..=255u8).find(|&b| self.contains(b)),
+            1 => self.first(),
             2 => {
-                let lo = (0..=255u8).find(|&b| self.contains(b))?;
+                let lo = self.first()?;
                 (lo.is_ascii_uppercase() && self.contains(lo | 0x20)).then_some(lo | 0x20)
             }
             _ => None,
         }
+    }
+
+    /// The bytes this set stands for in a case-insensitive atom (letters lowercased), when
+    /// there are at most [`MAX_CLASS_EXPAND`] of them.
+    fn atom_bytes(&self) -> Option<Vec<u8>> {
+        const LETTERS: u64 = 0x07ff_fffe;
+        let mut folded = *self;
+        folded.0[1] = (self.0[1] & !LETTERS) | ((self.0[1] & LETTERS) << 32);
+        if folded.count() > MAX_CLASS_EXPAND {
+            return None;
+        }
+        let mut out = Vec::with_capacity(folded.count() as usize);
+        for (i, &w) in folded.0.iter().enumerate() {
+            let mut w = w;
+            while w != 0 {
+                out.push((i * 64) as u8 + w.trailing_zeros() as u8);
+                w &= w - 1;
+            }
+        }
+        Some(out)
     }
 
     fn to_hir(self) -> Hir {
@@ -156,17 +192,6 @@ impl Node {
         }
     }
 
-    /// Approximate heap bytes below this node.
-    pub(crate) fn heap_bytes(&self) -> usize {
-        match self {
-            Node::Class(_) | Node::Assert(_) => 0,
-            Node::Concat(v) | Node::Alt(v) => {
-                v.capacity() * size_of::<Node>() + v.iter().map(Node::heap_bytes).sum::<usize>()
-            }
-            Node::Repeat { node, .. } => size_of::<Node>() + node.heap_bytes(),
-        }
-    }
-
     /// Shortest and longest match length (None: unbounded).
     pub(crate) fn len_range(&self) -> (u64, Option<u64>) {
         match self {
@@ -227,6 +252,9 @@ const MAX_SIMPLE_SEQS: usize = 16;
 pub(crate) fn simple_seq(node: &Node) -> Option<Vec<Simple>> {
     let seqs = flatten(node)?;
     for seq in &seqs {
+        if seq.iter().any(|it| matches!(it, SeqItem::Gap(_, _, max) if *max > u32::from(u16::MAX))) {
+            return None;
+        }
         let combos = seq.iter().fold(1u64, |c, it| match it {
             SeqItem::Gap(_, min, max) => c.saturating_mul(u64::from(max - min) + 1),
             SeqItem::Set(_) => c,
@@ -248,9 +276,19 @@ fn flatten(node: &Node) -> Option<Vec<Vec<SeqItem>>> {
         Node::Concat(items) => {
             let mut acc: Vec<Vec<SeqItem>> = vec![Vec::new()];
             for it in items {
-                let parts = flatten(it)?;
+                // One byte set, the common case: append in place.
+                if let Node::Class(s) = it {
+                    acc.iter_mut().for_each(|a| a.push(SeqItem::Set(*s)));
+                    continue;
+                }
+                let mut parts = flatten(it)?;
                 if acc.len() * parts.len() > MAX_SIMPLE_SEQS {
                     return None;
+                }
+                if parts.len() == 1 {
+                    let part = parts.pop().unwrap_or_default();
+                    acc.iter_mut().for_each(|a| a.extend(part.iter().cloned()));
+                    continue;
                 }
                 acc = acc
                     .iter()
@@ -282,30 +320,46 @@ fn flatten(node: &Node) -> Option<Vec<Vec<SeqItem>>> {
 /// A rough upper bound of the Thompson NFA bytes of a simple pattern (states times the class
 /// ranges they carry), to decide whether its DFA can safely be built lazily.
 pub(crate) fn nfa_estimate(seqs: &[Simple]) -> usize {
-    let ranges = |s: &ByteSet| {
-        let mut n = 0;
-        let mut prev = false;
-        for b in 0..=255u8 {
-            let c = s.contains(b);
-            if c && !prev {
-                n += 1;
-            }
-            prev = c;
-        }
-        n
-    };
+    let ranges = ByteSet::ranges;
     seqs.iter()
         .map(|q| {
             q.prefix.len() * 32
                 + q.rest
                     .iter()
                     .map(|it| match it {
-                        SeqItem::Set(s) => 32 + 16 * ranges(s),
-                        SeqItem::Gap(s, _, max) => (*max as usize + 1) * (48 + 16 * ranges(s)),
+                        Item::Byte(_) | Item::Any => 48,
+                        Item::Set(s) => 32 + 16 * ranges(s),
+                        Item::Gap(s, _, max) => (*max as usize + 1) * (48 + 16 * ranges(s)),
                     })
                     .sum::<usize>()
         })
         .sum()
+}
+
+/// One item of a simple pattern after its prefix, in a compact form (most items of a hex string
+/// are single bytes: 16 bytes each, or 8 in wasm, instead of a 40-byte [`SeqItem`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Item {
+    /// This byte.
+    Byte(u8),
+    /// Any byte.
+    Any,
+    /// One byte from the set.
+    Set(Box<ByteSet>),
+    /// `min..=max` bytes from the set.
+    Gap(Box<ByteSet>, u16, u16),
+}
+
+impl Item {
+    fn new(it: &SeqItem) -> Self {
+        match *it {
+            SeqItem::Set(s) if s.count() == 1 => s.first().map_or(Item::Any, Item::Byte),
+            SeqItem::Set(s) if s == ByteSet::ALL => Item::Any,
+            SeqItem::Set(s) => Item::Set(Box::new(s)),
+            // Bounds fit: `simple_seq` takes no gap over `u16::MAX` (the parser none over 1024).
+            SeqItem::Gap(s, min, max) => Item::Gap(Box::new(s), min as u16, max as u16),
+        }
+    }
 }
 
 /// A simple pattern split into its leading exact bytes (compared with one slice comparison) and
@@ -315,7 +369,7 @@ pub(crate) struct Simple {
     /// Leading bytes that must match exactly.
     pub prefix: Vec<u8>,
     /// The remaining items.
-    pub rest: Vec<SeqItem>,
+    pub rest: Box<[Item]>,
 }
 
 impl Simple {
@@ -324,11 +378,11 @@ impl Simple {
         let prefix = items[..k]
             .iter()
             .filter_map(|it| match it {
-                SeqItem::Set(s) => (0..=255u8).find(|&b| s.contains(b)),
+                SeqItem::Set(s) => s.first(),
                 SeqItem::Gap(..) => None,
             })
             .collect();
-        Self { prefix, rest: items[k..].to_vec() }
+        Self { prefix, rest: items[k..].iter().map(Item::new).collect() }
     }
 
     /// True when the pattern matches `data` at `pos`, ending at most at `limit`.
@@ -342,7 +396,13 @@ impl Simple {
 
     /// Approximate heap bytes.
     pub(crate) fn heap_bytes(&self) -> usize {
-        size_of::<Simple>() + self.prefix.capacity() + self.rest.capacity() * size_of::<SeqItem>()
+        size_of::<Simple>()
+            + self.prefix.capacity()
+            + self
+                .rest
+                .iter()
+                .map(|it| size_of::<Item>() + if matches!(it, Item::Set(_) | Item::Gap(..)) { 32 } else { 0 })
+                .sum::<usize>()
     }
 
     /// The bytes a match can start with (every byte when unsure).
@@ -351,8 +411,9 @@ impl Simple {
             return ByteSet::single(b);
         }
         match self.rest.first() {
-            Some(SeqItem::Set(s)) => *s,
-            Some(SeqItem::Gap(s, min, _)) if *min > 0 => *s,
+            Some(Item::Byte(b)) => ByteSet::single(*b),
+            Some(Item::Set(s)) => **s,
+            Some(Item::Gap(s, min, _)) if *min > 0 => **s,
             _ => ByteSet::ALL,
         }
     }
@@ -369,13 +430,15 @@ pub(crate) fn first_bytes(seqs: &[Simple]) -> ByteSet {
 }
 
 /// True when the simple pattern matches `data` starting at `pos`, ending at most at `limit`.
-pub(crate) fn simple_match(items: &[SeqItem], data: &[u8], pos: usize, limit: usize) -> bool {
+pub(crate) fn simple_match(items: &[Item], data: &[u8], pos: usize, limit: usize) -> bool {
     let Some((first, rest)) = items.split_first() else {
         return true;
     };
     match first {
-        SeqItem::Set(s) => pos < limit && s.contains(data[pos]) && simple_match(rest, data, pos + 1, limit),
-        SeqItem::Gap(s, min, max) => {
+        Item::Byte(b) => pos < limit && data[pos] == *b && simple_match(rest, data, pos + 1, limit),
+        Item::Any => pos < limit && simple_match(rest, data, pos + 1, limit),
+        Item::Set(s) => pos < limit && s.contains(data[pos]) && simple_match(rest, data, pos + 1, limit),
+        Item::Gap(s, min, max) => {
             // Try every gap length k in min..=max; the gap covers data[pos..pos + k].
             let (min, max) = (*min as usize, *max as usize);
             for k in 0..=max {
@@ -408,17 +471,25 @@ const MAX_BACK_SPREAD: u64 = 64;
 /// Like libyara, alternations give one atom per alternative: `/<(form|input)[ >]/` has the atoms
 /// `<for` and `<inp`, `/(ctrl|control) ?\+ ?v/` has `ctrl` and `cont`.
 pub(crate) fn atoms(node: &Node) -> Option<Vec<Atom>> {
+    atoms_with(node, false).or_else(|| atoms_with(node, true))
+}
+
+/// [`atoms`] without (`expand` false) or with small byte classes and repetitions of literals
+/// taken as literal alternatives. Expansion is the fallback for patterns that would otherwise
+/// have no atom (`/8[0-8]{2}[) .-]/`): where a plain atom exists it gives more, longer atoms
+/// that grow the automaton for little gain.
+fn atoms_with(node: &Node, expand: bool) -> Option<Vec<Atom>> {
     match node {
         Node::Alt(branches) => {
             let mut out = Vec::new();
             for b in branches {
-                out.extend(atoms(b)?);
+                out.extend(atoms_with(b, expand)?);
             }
             dedup_atoms(&mut out);
             Some(out)
         }
-        Node::Concat(items) => best_atoms(items),
-        other => best_atoms(std::slice::from_ref(other)),
+        Node::Concat(items) => best_atoms(items, expand),
+        other => best_atoms(std::slice::from_ref(other), expand),
     }
 }
 
@@ -432,16 +503,25 @@ const MAX_ATOM_SET: usize = 16;
 /// Score taken off per extra atom of a set (more atoms, more automaton hits).
 const ATOM_SET_PENALTY: u64 = 100;
 
+/// Largest byte class (distinct bytes up to ASCII case) expanded into its bytes for atoms: a
+/// digit class is 10 bytes.
+const MAX_CLASS_EXPAND: u32 = 10;
+
 /// The few exact strings (lowercase atom bytes) `node` can match, when it is made only of
-/// single bytes (or ASCII letters in both cases), concatenations and small alternations.
-fn literal_set(node: &Node) -> Option<Vec<Vec<u8>>> {
+/// single bytes (or ASCII letters in both cases), small byte classes, concatenations, fixed
+/// repetitions and small alternations.
+fn literal_set(node: &Node, expand: bool) -> Option<Vec<Vec<u8>>> {
     match node {
-        Node::Class(s) => s.atom_byte().map(|b| vec![vec![b]]),
+        Node::Class(s) => match s.atom_byte() {
+            Some(b) => Some(vec![vec![b]]),
+            None if expand => s.atom_bytes().map(|v| v.into_iter().map(|b| vec![b]).collect()),
+            None => None,
+        },
         Node::Assert(_) => Some(vec![Vec::new()]),
         Node::Concat(items) => {
             let mut acc = vec![Vec::new()];
             for it in items {
-                let part = literal_set(it)?;
+                let part = literal_set(it, expand)?;
                 if let [one] = part.as_slice() {
                     acc.iter_mut().for_each(|s| s.extend_from_slice(one));
                 } else {
@@ -453,12 +533,22 @@ fn literal_set(node: &Node) -> Option<Vec<Vec<u8>>> {
         Node::Alt(branches) => {
             let mut out = Vec::new();
             for b in branches {
-                out.extend(literal_set(b)?);
+                out.extend(literal_set(b, expand)?);
                 if out.len() > MAX_ATOM_SET {
                     return None;
                 }
             }
             Some(out)
+        }
+        Node::Repeat { node, min, max: Some(max), .. }
+            if expand && min == max && *min >= 1 && *min <= MAX_ATOM as u32 =>
+        {
+            let part = literal_set(node, expand)?;
+            let mut acc = part.clone();
+            for _ in 1..*min {
+                acc = cross(&acc, &part)?;
+            }
+            Some(acc)
         }
         Node::Repeat { .. } => None,
     }
@@ -529,10 +619,10 @@ fn score(atoms: Vec<Atom>, min_q: u64, spread: u64) -> Scored {
 
 /// The atoms of a non-literal item (an alternation with non-literal branches, a group, a
 /// repetition of at least one), shifted by the item's start range in the enclosing sequence.
-fn inner_atoms(item: &Node, start: (u64, Option<u64>)) -> Option<Scored> {
+fn inner_atoms(item: &Node, start: (u64, Option<u64>), expand: bool) -> Option<Scored> {
     let inner = match item {
-        Node::Alt(_) | Node::Concat(_) => atoms(item)?,
-        Node::Repeat { node, min, .. } if *min >= 1 => atoms(node)?,
+        Node::Alt(_) | Node::Concat(_) => atoms_with(item, expand)?,
+        Node::Repeat { node, min, .. } if *min >= 1 => atoms_with(node, expand)?,
         _ => return None,
     };
     let max = start.1?;
@@ -558,13 +648,24 @@ fn inner_atoms(item: &Node, start: (u64, Option<u64>)) -> Option<Scored> {
 
 /// The best atoms of a sequence: a run of literal items (small alternations of literals
 /// expand into one atom per string), or the atoms inside one non-literal item.
-fn best_atoms(items: &[Node]) -> Option<Vec<Atom>> {
+fn best_atoms(items: &[Node], expand: bool) -> Option<Vec<Atom>> {
     let mut best: Option<Scored> = None;
     let mut off = (0u64, Some(0u64));
     // The literal strings of the current run of literal items, and where the run starts.
     let mut run: Option<(Vec<Vec<u8>>, Span)> = None;
     for item in items {
-        match literal_set(item) {
+        // The common case, one byte: extend the run in place without building a set.
+        if let Node::Class(c) = item
+            && let Some(b) = c.atom_byte()
+        {
+            match &mut run {
+                Some((set, _)) => set.iter_mut().for_each(|s| s.push(b)),
+                None => run = Some((vec![vec![b]], off)),
+            }
+            off = (off.0 + 1, off.1.map(|h| h + 1));
+            continue;
+        }
+        match literal_set(item, expand) {
             Some(ls) => {
                 run = match run.take() {
                     None => Some((ls, off)),
@@ -585,10 +686,19 @@ fn best_atoms(items: &[Node]) -> Option<Vec<Atom>> {
                 };
             }
             None => {
+                // A repetition of at least one literal: its first copy still extends the run,
+                // which ends there (`8[0-8]{2}` gives `80`..`88`).
+                let first_copy = match item {
+                    Node::Repeat { node, min, .. } if expand && *min >= 1 => literal_set(node, expand),
+                    _ => None,
+                };
                 if let Some((set, start)) = run.take() {
                     keep_best(&mut best, set_atoms(&set, start));
+                    if let Some(joined) = first_copy.and_then(|ls| cross(&set, &ls)) {
+                        keep_best(&mut best, set_atoms(&joined, start));
+                    }
                 }
-                keep_best(&mut best, inner_atoms(item, off));
+                keep_best(&mut best, inner_atoms(item, off, expand));
             }
         }
         let (l, h) = item.len_range();
@@ -795,14 +905,22 @@ fn hex_seq(c: &mut Cursor<'_>, open: usize) -> SrcResult<Node> {
                 };
                 c.pos += 1;
                 let nib = |x: u8| (x as char).to_digit(16).map(|d| d as u8);
-                let mut set = ByteSet::EMPTY;
-                for v in 0..=255u8 {
-                    let ok_hi = nib(hi).is_none_or(|h| v >> 4 == h);
-                    let ok_lo = nib(lo).is_none_or(|l| v & 15 == l);
-                    if ok_hi && ok_lo {
-                        set.insert(v);
+                let set = match (nib(hi), nib(lo)) {
+                    (Some(h), Some(l)) => ByteSet::single(h << 4 | l),
+                    (None, None) => ByteSet::ALL,
+                    (Some(h), None) => {
+                        let mut set = ByteSet::EMPTY;
+                        set.insert_range(h << 4, h << 4 | 15);
+                        set
                     }
-                }
+                    (None, Some(l)) => {
+                        let mut set = ByteSet::EMPTY;
+                        for h in 0..16u8 {
+                            set.insert(h << 4 | l);
+                        }
+                        set
+                    }
+                };
                 items.push(Node::Class(set));
             }
             Some(b) => {
@@ -818,6 +936,34 @@ fn hex_seq(c: &mut Cursor<'_>, open: usize) -> SrcResult<Node> {
         return c.err(at, "a hex string or alternative cannot start or end with a jump");
     }
     Ok(if items.len() == 1 { items.pop().unwrap_or(Node::Concat(Vec::new())) } else { Node::Concat(items) })
+}
+
+/// The source of a hex string or regex (between the braces or slashes), from which its
+/// [`Node`] is parsed again when needed: a few bytes instead of the tree (40 bytes per byte set).
+#[derive(Debug, Clone)]
+pub(crate) enum PatSource {
+    /// Hex string body.
+    Hex(Box<[u8]>),
+    /// Regex body and flags.
+    Regex(Box<[u8]>, ReFlags),
+}
+
+impl PatSource {
+    /// The pattern, parsed as at compile time (None only if parsing failed, which compiling
+    /// the same source already ruled out).
+    pub(crate) fn parse(&self) -> Option<Node> {
+        match self {
+            PatSource::Hex(s) => parse_hex(s, 0, s.len()).ok(),
+            PatSource::Regex(s, f) => parse_regex(s, 0, s.len(), *f).ok(),
+        }
+    }
+
+    /// Heap bytes.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        match self {
+            PatSource::Hex(s) | PatSource::Regex(s, _) => s.len(),
+        }
+    }
 }
 
 /// Regex flags.
@@ -1200,6 +1346,20 @@ mod tests {
         assert_eq!(atoms(&n), None);
         let n = re("Ab", true).expect("parses");
         assert_eq!(atoms(&n).expect("atom")[0].bytes, b"ab".to_vec());
+        // Without a plain atom, small byte classes and repetitions expand (the default pack's
+        // phone-number regex): one atom per digit, each starting 0..=4 bytes into the match.
+        let n = re("\\+?1?[ (-]{0,2}8[0-8]{2}[) .-]{1,2}[0-9]{3}", false).expect("parses");
+        let a = atoms(&n).expect("atoms");
+        assert_eq!(
+            a.iter().map(|a| a.bytes.clone()).collect::<Vec<_>>(),
+            (b'0'..=b'8').map(|d| vec![b'8', d]).collect::<Vec<_>>()
+        );
+        assert!(a.iter().all(|a| (a.back_min, a.back_max) == (0, 4)));
+        let n = re("[xy]{2}[0-9]", true).expect("parses");
+        assert_eq!(atoms(&n).map(|v| v.len()), Some(4));
+        // A plain atom is kept when there is one.
+        let n = re("abcd[0-9]{2}ef", false).expect("parses");
+        assert_eq!(atoms(&n), Some(vec![Atom { bytes: b"abcd".to_vec(), back_min: 0, back_max: 0 }]));
     }
 
     #[test]

@@ -169,3 +169,23 @@ fn rules_from_earlier_files_are_visible() {
         .expect("compiles");
     assert_eq!(rules.len(), 2);
 }
+
+/// Simple hex strings and regexes build their DFA only for the snippet, from their source parsed
+/// again: the snippet must be the match as at compile time (flags, escapes, laziness kept).
+#[test]
+fn lazily_built_patterns_give_the_whole_match_as_snippet() {
+    let cases: [(&str, &[u8], &str); 4] = [
+        ("{ 61 ?? [1-3] 62 }", b"xxaZZZbyy", "aZZZb"),
+        (r"/a\/b[0-9]{2,3}/i", b"..A/B1234x", "A/B123"),
+        ("/ab{1,3}?c??/", b"zabbbc", "ab"),
+        ("/(php|html?)x/", b"--htmlx--", "htmlx"),
+    ];
+    for (pat, data, want) in cases {
+        let src = format!("rule r {{ strings: $a = {pat} condition: $a }}");
+        let rules = compile(&[("t.yar", src.as_str())], &[]).expect("compiles");
+        let mut b = Budget::start(&FrozenClock, Limits::default());
+        let res = rules.scan(data, &mut b);
+        assert_eq!(res.matches.len(), 1, "{pat}");
+        assert_eq!(res.matches[0].snippet, want, "{pat}");
+    }
+}
