@@ -180,6 +180,7 @@ export class Updater {
     this.bundled = null; // {files, index}
     this.active = null; // {version, created, expires, source, files (resolved), expiries, ...}
     this.running = null;
+    this.readying = null;
     /** This worker life's update outcomes, as the telemetry batch's `pack_updates`. */
     this.counts = { ok: 0, failed: {}, rejected: {}, download_ms: { bounds: [...DOWNLOAD_BOUNDS], counts: new Array(DOWNLOAD_BOUNDS.length + 1).fill(0), sum: 0, count: 0 } };
     b.onAlarm((alarm) => {
@@ -244,6 +245,15 @@ export class Updater {
    * hashes, as of its creation), falls back to the bundled pack if the stored one fails, sets
    * the expiry alarm, and schedules the next update check.
    */
+  /** `engineReady` once per worker life (again after a failure). */
+  ready() {
+    this.readying ??= this.engineReady().catch((e) => {
+      this.readying = null;
+      throw e;
+    });
+    return this.readying;
+  }
+
   async engineReady() {
     const host = await this.host();
     const trust = await this.#trust();
@@ -321,7 +331,7 @@ export class Updater {
 
   async #check(scheduled) {
     await this.host();
-    if (!this.active) await this.engineReady();
+    if (!this.active) await this.ready();
     await this.#dropExpiredControl();
     const settings = this.settings();
     const urls = (settings.updateUrls ?? DEFAULTS.updateUrls).slice(0, 8);
