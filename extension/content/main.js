@@ -51,7 +51,12 @@ async function run() {
   const t1 = performance.now();
   extractMs += t1 - t0;
   const sentAt = performance.timeOrigin + t1;
-  const { verdict, timing } = await send({ type: 'scan', features });
+  const reply = send({ type: 'scan', features });
+  // While the worker answers: the browser hands a content script its translations on the first
+  // message lookup (a blocking request to the browser process), so make that lookup now rather
+  // than when a warning has to be drawn.
+  t('extName');
+  const { verdict, timing } = await reply;
   const gotAt = clock();
   render(verdict);
   const t2 = performance.now();
