@@ -44,6 +44,105 @@ export function onMessage(handler) {
   });
 }
 
+/**
+ * A request/answer channel to the background over one port (runtime.connect), for the content
+ * script. Opening it as the page starts loading wakes a stopped worker, and a request later goes
+ * over the open port instead of opening a channel per message (as `send` does). Returns
+ * `{open(), request(message), close()}`: `request` resolves with the handler's answer (rejects
+ * on `{error}`); when the port closes before the answer (the worker was stopped), the request is
+ * sent once more on a new port. After `close()` the next request connects again.
+ */
+export function channel(name) {
+  let port = null;
+  let nextId = 1;
+  const pending = new Map(); // id → {port, resolve, reject, retried, message}
+  const post = (id, w) => {
+    try {
+      w.port = open();
+      w.port.postMessage({ id, message: w.message });
+    } catch (e) {
+      pending.delete(id);
+      w.reject(e);
+    }
+  };
+  function open() {
+    if (port) return port;
+    const p = api.runtime.connect({ name });
+    p.onMessage.addListener((m) => {
+      const w = pending.get(m?.id);
+      if (!w) return;
+      pending.delete(m.id);
+      if (m.error !== undefined) w.reject(new Error(m.error));
+      else w.resolve(m.value);
+    });
+    p.onDisconnect.addListener(() => {
+      void api.runtime.lastError; // (read, so Chromium does not log it as unchecked)
+      if (port === p) port = null;
+      for (const [id, w] of pending) {
+        if (w.port !== p) continue;
+        if (w.retried) {
+          pending.delete(id);
+          w.reject(new Error('the background closed the channel'));
+        } else {
+          w.retried = true;
+          post(id, w);
+        }
+      }
+    });
+    port = p;
+    return p;
+  }
+  return {
+    open() {
+      open();
+    },
+    request(message) {
+      return new Promise((resolve, reject) => {
+        const id = nextId++;
+        const w = { port: null, resolve, reject, retried: false, message };
+        pending.set(id, w);
+        post(id, w);
+      });
+    },
+    close() {
+      const p = port;
+      port = null;
+      p?.disconnect();
+      for (const [id, w] of pending) {
+        if (w.port !== p) continue;
+        pending.delete(id);
+        w.reject(new Error('channel closed'));
+      }
+    },
+  };
+}
+
+/**
+ * The background's side of `channel(name)`: `handler(message, sender)` answers each request (a
+ * value, a promise, or a throw → `{error}`); `onOpen(sender)` runs when a page connects.
+ */
+export function onChannel(name, handler, onOpen) {
+  api.runtime.onConnect.addListener((port) => {
+    if (port.name !== name) return;
+    const answer = (m) => {
+      try {
+        port.postMessage(m);
+      } catch {
+        // the page went away meanwhile
+      }
+    };
+    port.onMessage.addListener((m) => {
+      Promise.resolve()
+        .then(() => handler(m.message, port.sender))
+        .then(
+          (value) => answer({ id: m.id, value: value ?? null }),
+          (e) => answer({ id: m.id, error: String(e?.message ?? e) }),
+        );
+    });
+    onOpen?.(port.sender);
+  });
+}
+
 // --- storage -------------------------------------------------------------------------------
 export const local = {
   get: (keys) => api.storage.local.get(keys),
