@@ -128,6 +128,8 @@ async function loadEngine() {
   state.loadTimings = {
     scriptMs: startedAt, // worker start → this module evaluated (imports included)
     packFetchMs: since(tPack),
+    packCacheMs: updater.startupTimings.cacheMs, // the last known good update (IndexedDB)
+    packFilesMs: updater.startupTimings.filesMs, // the bundled pack's files
     wasmFetchCompileMs: since(tWasm),
     engineMs: tEngine - Math.max(tPack, tWasm), // new Engine(pack): parsing and building the pack
     settingsMs: since(tSettings),

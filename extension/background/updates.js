@@ -181,6 +181,8 @@ export class Updater {
     this.active = null; // {version, created, expires, source, files (resolved), expiries, ...}
     this.running = null;
     this.readying = null;
+    /** How long the startup pack's two sources took to read (ms; for health.loadTimings). */
+    this.startupTimings = {};
     /** This worker life's update outcomes, as the telemetry batch's `pack_updates`. */
     this.counts = { ok: 0, failed: {}, rejected: {}, download_ms: { bounds: [...DOWNLOAD_BOUNDS], counts: new Array(DOWNLOAD_BOUNDS.length + 1).fill(0), sum: 0, count: 0 } };
     b.onAlarm((alarm) => {
@@ -223,8 +225,16 @@ export class Updater {
   async startupPack() {
     // The cache must never hold up the first verdict: after 1.5 s without an answer from
     // IndexedDB, start on the bundled pack (the next start tries the cache again).
-    const cached = Promise.race([lkgGet().catch(() => null), new Promise((r) => setTimeout(() => r(null), 1500))]);
-    const [rec, bundled] = await Promise.all([cached, this.#bundledFiles()]);
+    const t0 = performance.now();
+    const cached = Promise.race([lkgGet().catch(() => null), new Promise((r) => setTimeout(() => r(null), 1500))]).then((x) => {
+      this.startupTimings.cacheMs = performance.now() - t0;
+      return x;
+    });
+    const files = this.#bundledFiles().then((x) => {
+      this.startupTimings.filesMs = performance.now() - t0;
+      return x;
+    });
+    const [rec, bundled] = await Promise.all([cached, files]);
     if (rec?.files) {
       this.startedFrom = rec;
       const files = withoutExpired(rec.files, rec.expiries);
