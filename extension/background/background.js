@@ -3,8 +3,7 @@
 // first-seen cache, the per-tab verdicts and badges, settings/policy and the report queue.
 //
 // Messages (from content scripts and extension pages; see handlers below):
-//   scan {features, timing}      → {verdict} and the badge of the sender's tab (over the
-//                                  content script's port, b.channel('page'); the rest by message)
+//   scan {features, timing}      → {verdict} and the badge of the sender's tab
 //   popupState {tabId}           → everything the popup shows
 //   updateNow {}, updateStatus {} → rule updates now / their state (extension pages; updates.js)
 //   trust {tabId, domain, trusted}, leave {}, openReport {tabId}, reportDraft {tabId},
@@ -407,6 +406,14 @@ const handlers = {
     timing.replyAt = performance.timeOrigin + performance.now();
     return { verdict, level: state.level, timing };
   },
+  /**
+   * Sent by the content script as a page starts loading: wakes a stopped worker, so the engine
+   * loads while the page does and the scan after the load event finds it ready.
+   */
+  async wake() {
+    engine().catch(() => {});
+    return null;
+  },
   /** The content script reports how long the whole round trip took (for local health only). */
   async timing(msg) {
     if (Number.isFinite(msg.roundTripMs)) state.roundTrips = [...state.roundTrips.slice(-499), msg.roundTripMs];
@@ -527,16 +534,11 @@ const handlers = {
   },
 };
 
-async function dispatch(msg, sender) {
+b.onMessage(async (msg, sender) => {
   const h = handlers[msg?.type];
   if (!h) throw new Error(`unknown message ${msg?.type}`);
   return h(msg, sender);
-}
-
-b.onMessage(dispatch);
-// Content scripts connect as their page starts loading (which wakes a stopped worker: the engine
-// loads while the page does) and send the scan over that port after the load event.
-b.onChannel('page', dispatch, () => engine().catch(() => {}));
+});
 
 b.onTabRemoved((tabId) => {
   tabs.delete(tabId);

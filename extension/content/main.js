@@ -3,7 +3,7 @@
 // Bundled with extract.js, overlay.js, phash.js and words.js into content/content.js by
 // scripts/build-extension (content scripts cannot be ES modules).
 
-import { send, channel, onMessage, t, textDirection } from '../lib/browser.js';
+import { send, onMessage, t, textDirection } from '../lib/browser.js';
 import { extractFromDocument, serializeDocument, hashCandidates } from './extract.js';
 import { showWarning, showNotice, removeAlert } from './overlay.js';
 import { describe } from '../lib/words.js';
@@ -11,8 +11,6 @@ import { describe } from '../lib/words.js';
 /** Time allowed for hashing favicons/logos after the DOM walk (ms). */
 const PHASH_BUDGET_MS = 25;
 let dismissed = false;
-/** The port to the background: opened as the page starts loading, closed after the verdict. */
-const worker = channel('page');
 
 /** Shared clock of the content script and the worker (ms since the epoch, sub-ms precision). */
 const clock = () => performance.timeOrigin + performance.now();
@@ -53,18 +51,12 @@ async function run() {
   const t1 = performance.now();
   extractMs += t1 - t0;
   const sentAt = performance.timeOrigin + t1;
-  const reply = worker.request({ type: 'scan', features });
+  const reply = send({ type: 'scan', features });
   // While the worker answers: the browser hands a content script its translations on the first
   // message lookup (a blocking request to the browser process), so make that lookup now rather
   // than when a warning has to be drawn.
   t('extName');
-  let answer;
-  try {
-    answer = await reply;
-  } finally {
-    worker.close(); // (the next scan, after "Trust this site", opens it again)
-  }
-  const { verdict, timing } = answer;
+  const { verdict, timing } = await reply;
   const gotAt = clock();
   render(verdict);
   const t2 = performance.now();
@@ -133,12 +125,8 @@ function afterLoad(fn) {
 }
 
 // Injected at document_start (only to be ready early); scans after the load event.
-// Opening the port starts a stopped service worker (and its engine) while the page loads.
+// The wake-up message starts a stopped service worker (and its engine) while the page loads.
 if (/^https?:$/.test(location.protocol)) {
-  try {
-    worker.open();
-  } catch {
-    // (the extension was reloaded or removed: the scan will fail the same way)
-  }
+  send({ type: 'wake' }).catch(() => {});
   afterLoad(() => run().catch(() => {}));
 }
