@@ -293,8 +293,9 @@ export class Updater {
     }
     await this.refreshExpiry();
     await this.#dropExpiredControl();
-    this.#announce();
     await this.#schedule(st.nextCheckAt ?? Date.now() + SCHEDULE.firstCheckMs[0] + jitter(SCHEDULE.firstCheckMs[1] - SCHEDULE.firstCheckMs[0]));
+    // Announced last: whoever sees the checked pack (its signers) also sees the next check.
+    this.#announce();
   }
 
   #announce() {
