@@ -32,6 +32,16 @@ const spareGlues = [glue0, glue1, glue2];
 const startedAt = performance.now();
 const workerStartedMs = Date.now();
 
+// Start-up work that a verdict does not need (re-verifying the startup pack, the update
+// schedule, the report queue, telemetry) waits for the first verdict of this worker life (its
+// reply has gone out), or FIRST_VERDICT_WAIT_MS when no page asks for one.
+const FIRST_VERDICT_WAIT_MS = 1000;
+let firstVerdictSent;
+const firstVerdict = new Promise((resolve) => (firstVerdictSent = resolve));
+function afterFirstVerdict(fn) {
+  return Promise.race([firstVerdict, new Promise((r) => setTimeout(r, FIRST_VERDICT_WAIT_MS))]).then(fn);
+}
+
 const state = {
   host: null,
   hostPromise: null,
@@ -109,13 +119,17 @@ async function loadEngine() {
   const tSettings = await settingsDone;
   state.pack = { version, created: pack.created, source: pack.source };
   state.host = host;
-  updater.engineReady().catch(() => {});
+  // Re-verifying the startup pack, the expiry alarm and the update schedule wait for the first
+  // verdict (they would otherwise run in the worker's thread just as the first page asks).
+  afterFirstVerdict(() => updater.ready()).catch(() => {});
   host.setSettings(engineSettings(state.settings));
   host.setDegradationLevel(state.level.level);
   const tReady = performance.now();
   state.loadTimings = {
     scriptMs: startedAt, // worker start → this module evaluated (imports included)
     packFetchMs: since(tPack),
+    packCacheMs: updater.startupTimings.cacheMs, // the last known good update (IndexedDB)
+    packFilesMs: updater.startupTimings.filesMs, // the bundled pack's files
     wasmFetchCompileMs: since(tWasm),
     engineMs: tEngine - Math.max(tPack, tWasm), // new Engine(pack): parsing and building the pack
     settingsMs: since(tSettings),
@@ -270,7 +284,10 @@ async function scan(features, tabId, timing = {}) {
   }
   telemetry.soon();
   const isNew = !seen.known && firstSeen.record(verdict.registrable_domain, now);
-  if (state.firstVerdictMs === null) state.firstVerdictMs = performance.now() - startedAt;
+  if (state.firstVerdictMs === null) {
+    state.firstVerdictMs = performance.now() - startedAt;
+    setTimeout(firstVerdictSent, 0); // (after the reply)
+  }
   const record = { verdict, features: summaryOf(f), at: now };
   if (tabId !== undefined) tabs.set(tabId, record);
   // The reply goes out first; then the cache, the badge and the session copy (in that order:
@@ -557,7 +574,7 @@ engine().catch(() => {});
 // A new browser session (session storage starts empty): reports that failed for want of a
 // network or server are due again at once, and opted-in telemetry counts a session. Then the
 // queue is flushed and the telemetry alarm re-armed.
-(async () => {
+afterFirstVerdict(async () => {
   await applySettings();
   if (!(await b.session.get('browserSession'))) {
     await b.session.set('browserSession', Date.now());
@@ -566,4 +583,4 @@ engine().catch(() => {});
   }
   await scheduleTelemetry();
   await flushReports();
-})().catch(() => {});
+}).catch(() => {});

@@ -180,6 +180,9 @@ export class Updater {
     this.bundled = null; // {files, index}
     this.active = null; // {version, created, expires, source, files (resolved), expiries, ...}
     this.running = null;
+    this.readying = null;
+    /** How long the startup pack's two sources took to read (ms; for health.loadTimings). */
+    this.startupTimings = {};
     /** This worker life's update outcomes, as the telemetry batch's `pack_updates`. */
     this.counts = { ok: 0, failed: {}, rejected: {}, download_ms: { bounds: [...DOWNLOAD_BOUNDS], counts: new Array(DOWNLOAD_BOUNDS.length + 1).fill(0), sum: 0, count: 0 } };
     b.onAlarm((alarm) => {
@@ -222,8 +225,16 @@ export class Updater {
   async startupPack() {
     // The cache must never hold up the first verdict: after 1.5 s without an answer from
     // IndexedDB, start on the bundled pack (the next start tries the cache again).
-    const cached = Promise.race([lkgGet().catch(() => null), new Promise((r) => setTimeout(() => r(null), 1500))]);
-    const [rec, bundled] = await Promise.all([cached, this.#bundledFiles()]);
+    const t0 = performance.now();
+    const cached = Promise.race([lkgGet().catch(() => null), new Promise((r) => setTimeout(() => r(null), 1500))]).then((x) => {
+      this.startupTimings.cacheMs = performance.now() - t0;
+      return x;
+    });
+    const files = this.#bundledFiles().then((x) => {
+      this.startupTimings.filesMs = performance.now() - t0;
+      return x;
+    });
+    const [rec, bundled] = await Promise.all([cached, files]);
     if (rec?.files) {
       this.startedFrom = rec;
       const files = withoutExpired(rec.files, rec.expiries);
@@ -244,6 +255,15 @@ export class Updater {
    * hashes, as of its creation), falls back to the bundled pack if the stored one fails, sets
    * the expiry alarm, and schedules the next update check.
    */
+  /** `engineReady` once per worker life (again after a failure). */
+  ready() {
+    this.readying ??= this.engineReady().catch((e) => {
+      this.readying = null;
+      throw e;
+    });
+    return this.readying;
+  }
+
   async engineReady() {
     const host = await this.host();
     const trust = await this.#trust();
@@ -273,8 +293,9 @@ export class Updater {
     }
     await this.refreshExpiry();
     await this.#dropExpiredControl();
-    this.#announce();
     await this.#schedule(st.nextCheckAt ?? Date.now() + SCHEDULE.firstCheckMs[0] + jitter(SCHEDULE.firstCheckMs[1] - SCHEDULE.firstCheckMs[0]));
+    // Announced last: whoever sees the checked pack (its signers) also sees the next check.
+    this.#announce();
   }
 
   #announce() {
@@ -321,7 +342,7 @@ export class Updater {
 
   async #check(scheduled) {
     await this.host();
-    if (!this.active) await this.engineReady();
+    if (!this.active) await this.ready();
     await this.#dropExpiredControl();
     const settings = this.settings();
     const urls = (settings.updateUrls ?? DEFAULTS.updateUrls).slice(0, 8);

@@ -144,12 +144,16 @@ function detailsBlock(verdict, words, t) {
   ];
 }
 
-/** The hidden details block and the button that shows and hides it. */
+/**
+ * The hidden details block and the button that shows and hides it. The block's contents are
+ * built the first time it is opened (most people never open it; the warning shows sooner).
+ */
 function detailsToggle(verdict, words, t) {
-  const details = h('div', { class: 'details', id: 'fw-details', hidden: true }, detailsBlock(verdict, words, t));
+  const details = h('div', { class: 'details', id: 'fw-details', hidden: true });
   const toggle = h('button', { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'fw-details', 'data-action': 'details',
     onclick: () => {
       const open = details.hidden;
+      if (open && !details.firstChild) details.append(...detailsBlock(verdict, words, t));
       details.hidden = !open;
       toggle.setAttribute('aria-expanded', String(open));
       toggle.textContent = open ? t('hideDetails') : t('showDetails');
@@ -194,7 +198,8 @@ export function showWarning({ verdict, words, t, dir, on }) {
     );
     return h('div', { class: 'backdrop' }, card);
   }, { modal: true });
-  root.querySelector('button.primary').focus();
+  // (The warning is fixed over the viewport: nothing to scroll into view.)
+  root.querySelector('button.primary').focus({ preventScroll: true });
 }
 
 /** Shows the quieter yellow notice (not modal; focus stays where it was). */
