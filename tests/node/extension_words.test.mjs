@@ -105,7 +105,7 @@ test('report queue: stored first, retried, removed only on 2xx, one idempotency 
   await q.flush();
   assert.equal((await q.pending())[0].nextAt, now + 5000, '429 Retry-After honoured');
   now += 5000;
-  assert.deepEqual(await q.flush(), { sent: 1, pending: 0, nextAt: null });
+  assert.deepEqual(await q.flush(), { sent: 1, rejected: [], pending: 0, nextAt: null });
   assert.deepEqual(calls, [id, id, id]);
 });
 
