@@ -92,57 +92,59 @@ fn finish_key(h: u64, len: usize) -> u64 {
 /// Calls `f` with the key of every deletion variant of `chars` with up to `depth` (≤ 2)
 /// characters deleted (the label itself included). Labels longer than [`MAX_LEN`] give none.
 pub fn for_each_key(chars: &[char], depth: u8, mut f: impl FnMut(u64)) {
-    for_each_key_where(chars, depth, |_| true, |k, _| f(k));
+    for_each_variant(chars, depth, None, |k, _, _, _| f(k));
 }
 
-/// The length of a deletion variant and the positions (in the label) of its first two and last
-/// two characters: what [`DeletionIndex`]'s edge tables are about. Variants shorter than two
-/// characters have no edges (`len < 2`; the positions are then meaningless).
-#[derive(Debug, Clone, Copy)]
-pub struct Edges {
-    len: usize,
-    first: [usize; 2],
-    last: [usize; 2],
-}
+/// No deleted position.
+const NONE: usize = usize::MAX;
 
-impl Edges {
-    /// The edges of the `n`-character label without positions `i` and `j` (`usize::MAX` for
-    /// none).
-    #[inline]
-    fn of(n: usize, i: usize, j: usize) -> Self {
-        let del = |p: usize| p == i || p == j;
-        let len = n - usize::from(i < n) - usize::from(j < n);
-        let (mut first, mut last) = ([0; 2], [0; 2]);
-        if len >= 2 {
-            let (mut k, mut p) = (0, 0);
-            while k < 2 {
-                if !del(p) {
-                    first[k] = p;
-                    k += 1;
-                }
-                p += 1;
-            }
-            let (mut k, mut p) = (0, n);
-            while k < 2 {
-                p -= 1;
-                if !del(p) {
-                    last[1 - k] = p;
-                    k += 1;
-                }
-            }
-        }
-        Self { len, first, last }
+/// Positions of the first two characters of a label without positions `i` < `j` (either may
+/// be [`NONE`]), when at least two characters are left.
+#[inline]
+fn head_pos(i: usize, j: usize) -> (usize, usize) {
+    match (i, j) {
+        (0, 1) => (2, 3),
+        (0, 2) => (1, 3),
+        (1, 2) => (0, 3),
+        (0, _) => (1, 2),
+        (1, _) => (0, 2),
+        _ => (0, 1),
     }
 }
 
-/// [`for_each_key`] for the variants whose [`Edges`] `keep` accepts (asked before the key is
-/// computed), passing the edges along.
-fn for_each_key_where(chars: &[char], depth: u8, keep: impl Fn(Edges) -> bool, mut f: impl FnMut(u64, Edges)) {
-    const NONE: usize = usize::MAX;
+/// Positions of the last two characters of the `n`-character label without positions `i` < `j`
+/// (either may be [`NONE`]), when at least two characters are left: [`head_pos`] from the end.
+#[inline]
+fn tail_pos(n: usize, i: usize, j: usize) -> (usize, usize) {
+    let from_end = |p: usize| if p == NONE { NONE } else { n - 1 - p };
+    let (a, b) = if j == NONE { head_pos(from_end(i), NONE) } else { head_pos(from_end(j), from_end(i)) };
+    (n - 1 - b, n - 1 - a)
+}
+
+/// Calls `f(key, length, i, j)` for the deletion variants of `chars` (without positions `i` <
+/// `j`, [`NONE`] for fewer deletions) up to `depth`. With `edges` (a [`DeletionIndex`]'s head and
+/// tail tables), only for the variants whose first two and last two characters some stored
+/// variant of that length has: whole blocks of variants are skipped at once (deleting away from
+/// both ends keeps the label's own edges).
+fn for_each_variant(
+    chars: &[char],
+    depth: u8,
+    edges: Option<(&[u64], &[u64])>,
+    mut f: impl FnMut(u64, usize, usize, usize),
+) {
     let n = chars.len();
     if n > MAX_LEN {
         return;
     }
+    let has_head = |len: usize, (a, b): (usize, usize)| {
+        edges.is_none_or(|(heads, _)| has_bit(heads, edge_bit(len, chars[a], chars[b])))
+    };
+    let has_tail = |len: usize, (c, d): (usize, usize)| {
+        edges.is_none_or(|(_, tails)| has_bit(tails, edge_bit(len, chars[c], chars[d])))
+    };
+    // The variant without positions i < j (NONE for fewer) may equal a stored one.
+    let has =
+        |len: usize, i: usize, j: usize| len < 2 || (has_head(len, head_pos(i, j)) && has_tail(len, tail_pos(n, i, j)));
     let mut prefix = [0u64; MAX_LEN + 1];
     let mut pow = [1u64; MAX_LEN + 1];
     for (i, &c) in chars.iter().enumerate() {
@@ -157,49 +159,41 @@ fn for_each_key_where(chars: &[char], depth: u8, keep: impl Fn(Edges) -> bool, m
     //     = (prefix[i] - prefix[i+1])·pow[n-2-i] + (prefix[n] + (prefix[j] - prefix[j+1])·pow[n-1-j]),
     // a sum of one term per position (wrapping arithmetic is exact in the ring of u64, so these
     // are the same keys as hashing each variant whole): one addition per pair.
-    let whole = Edges::of(n, NONE, NONE);
-    if keep(whole) {
-        f(finish_key(prefix[n], n), whole);
+    if has(n, NONE, NONE) {
+        f(finish_key(prefix[n], n), n, NONE, NONE);
     }
     if depth == 0 || n == 0 {
         return;
     }
     let drop = |i: usize, p: usize| prefix[i].wrapping_sub(prefix[i + 1]).wrapping_mul(pow[p]);
-    // Deleting one or two characters away from both ends leaves the label's own first two and
-    // last two characters: one `keep` answer for all those variants.
-    let inner1 = Edges::of(n, n / 2, NONE);
-    let inner1_kept = n >= 5 && keep(inner1);
     // one[i]: the hash without position i.
     let mut one = [0u64; MAX_LEN];
+    // Deleting one of positions 2..n-2 keeps the label's edges.
+    let inner = n >= 5 && has(n - 1, n / 2, NONE);
     for i in 0..n {
         one[i] = prefix[n].wrapping_add(drop(i, n - 1 - i));
-        let (kept, edges) = if n >= 5 && (2..n - 2).contains(&i) {
-            (inner1_kept, inner1)
-        } else {
-            let e = Edges::of(n, i, NONE);
-            (keep(e), e)
-        };
+        let kept = if n >= 5 && (2..n - 2).contains(&i) { inner } else { has(n - 1, i, NONE) };
         if kept {
-            f(finish_key(one[i], n - 1), edges);
+            f(finish_key(one[i], n - 1), n - 1, i, NONE);
         }
     }
     if depth < 2 || n < 2 {
         return;
     }
-    let inner2 = Edges::of(n, n / 2 - 1, n / 2);
-    let inner2_kept = n >= 6 && keep(inner2);
+    // For i ≥ 2 the first two characters are the label's; for j ≤ n-3 the last two.
+    let (head_kept, tail_kept) =
+        if n >= 4 { (has_head(n - 2, (0, 1)), has_tail(n - 2, (n - 2, n - 1))) } else { (true, true) };
     for i in 0..n - 1 {
+        if i >= 2 && !head_kept {
+            break;
+        }
         let head = drop(i, n - 2 - i);
-        for j in i + 1..n {
-            let (kept, edges) = if n >= 6 && i >= 2 && j + 2 < n {
-                (inner2_kept, inner2)
-            } else {
-                let e = Edges::of(n, i, j);
-                (keep(e), e)
-            };
-            if kept {
-                f(finish_key(head.wrapping_add(one[j]), n - 2), edges);
+        let from = if tail_kept { i + 1 } else { (i + 1).max(n - 2) };
+        for j in from..n {
+            if (i < 2 || j + 2 >= n) && !has(n - 2, i, j) {
+                continue;
             }
+            f(finish_key(head.wrapping_add(one[j]), n - 2), n - 2, i, j);
         }
     }
 }
@@ -289,18 +283,16 @@ impl DeletionIndexBuilder {
     /// Adds label `id` with its deletion variants up to `depth`.
     pub fn insert(&mut self, id: u32, chars: &[char], depth: u8) {
         let (pairs, heads, tails) = (&mut self.pairs, &mut self.heads, &mut self.tails);
-        for_each_key_where(
-            chars,
-            depth,
-            |_| true,
-            |k, e| {
-                pairs.push((k, id));
-                if e.len >= 2 {
-                    set_bit(heads, edge_bit(e.len, chars[e.first[0]], chars[e.first[1]]));
-                    set_bit(tails, edge_bit(e.len, chars[e.last[0]], chars[e.last[1]]));
-                }
-            },
-        );
+        let n = chars.len();
+        for_each_variant(chars, depth, None, |k, len, i, j| {
+            pairs.push((k, id));
+            if len >= 2 {
+                let (a, b) = head_pos(i, j);
+                let (c, d) = tail_pos(n, i, j);
+                set_bit(heads, edge_bit(len, chars[a], chars[b]));
+                set_bit(tails, edge_bit(len, chars[c], chars[d]));
+            }
+        });
     }
 
     /// Freezes the index.
@@ -351,12 +343,8 @@ impl DeletionIndex {
     /// sorted and without duplicates.
     pub fn candidates(&self, chars: &[char], depth: u8, out: &mut Vec<u32>) {
         let start = out.len();
-        let keep = |e: Edges| {
-            e.len < 2
-                || (has_bit(&self.heads, edge_bit(e.len, chars[e.first[0]], chars[e.first[1]]))
-                    && has_bit(&self.tails, edge_bit(e.len, chars[e.last[0]], chars[e.last[1]])))
-        };
-        for_each_key_where(chars, depth, keep, |k, _| out.extend_from_slice(self.get(k)));
+        let edges = Some((self.heads.as_slice(), self.tails.as_slice()));
+        for_each_variant(chars, depth, edges, |k, _, _, _| out.extend_from_slice(self.get(k)));
         if out.len() - start < 2 {
             return;
         }
@@ -452,6 +440,24 @@ mod tests {
         let mut out = Vec::new();
         idx.candidates(&chars("zzzzzz"), 2, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn edge_positions_are_the_variants_first_and_last_two() {
+        for n in 2..=9 {
+            let label: Vec<usize> = (0..n).collect();
+            let mut dels = vec![(NONE, NONE)];
+            dels.extend((0..n).map(|i| (i, NONE)));
+            dels.extend((0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))));
+            for (i, j) in dels {
+                let v: Vec<usize> = label.iter().copied().filter(|&p| p != i && p != j).collect();
+                if v.len() < 2 {
+                    continue;
+                }
+                assert_eq!(head_pos(i, j), (v[0], v[1]), "n {n} without {i} {j}");
+                assert_eq!(tail_pos(n, i, j), (v[v.len() - 2], v[v.len() - 1]), "n {n} without {i} {j}");
+            }
+        }
     }
 
     /// The edge tables only skip variants that no stored variant equals: the candidates are
