@@ -328,7 +328,7 @@ impl Engine {
             }
         }
 
-        let trusted = self.is_trusted(&host, settings);
+        let trusted = self.is_trusted(&host, settings, self.brands.owner_of(&host.registrable).is_some());
         if trusted {
             findings.retain(|x| self.severe.contains(&x.signal));
         }
@@ -366,12 +366,13 @@ impl Engine {
             parse_url(url).map_err(|e| ScanError::BadUrl { url: truncate(url, 200), reason: e.to_string() })?;
         let host = HostInfo::new(&self.psl, parsed.host_str().unwrap_or_default());
         // The findings of `scan_with`'s URL group, in its order: lookalike, then reputation.
+        let owned = self.brands.owner_of(&host.registrable).is_some();
         let mut findings: Vec<Scored<'_>> = Vec::new();
         if settings.level.runs(SignalGroup::Url) {
-            findings.extend(self.brands.check_host_decision(&host).map(Scored::lookalike));
+            findings.extend(self.brands.decision_for(&host, owned).map(Scored::lookalike));
             findings.extend(self.reputation.check(&host, &parsed).into_iter().map(Scored::from_finding));
         }
-        let trusted = self.is_trusted(&host, settings);
+        let trusted = self.is_trusted(&host, settings, owned);
         if trusted {
             findings.retain(|x| self.severe.contains(x.signal.as_ref()));
         }
@@ -389,9 +390,9 @@ impl Engine {
         })
     }
 
-    /// The site is trusted: a brand's own, on the pack's or the user's trusted list.
-    fn is_trusted(&self, host: &HostInfo, settings: &Settings) -> bool {
-        self.brands.owner_of(&host.registrable).is_some()
+    /// The site is trusted: a brand's own (`owned`), on the pack's or the user's trusted list.
+    fn is_trusted(&self, host: &HostInfo, settings: &Settings, owned: bool) -> bool {
+        owned
             || self.trusted.contains(&host.registrable)
             || settings.trusted_sites.iter().any(|s| s.trim().eq_ignore_ascii_case(&host.registrable))
     }

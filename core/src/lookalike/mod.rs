@@ -303,11 +303,13 @@ impl BrandIndex {
     /// `None` when it finds nothing), without writing the evidence text: for callers that only
     /// need the decision (a URL-only check that blocks or allows).
     pub fn check_host_decision(&self, host: &HostInfo) -> Option<LookalikeDecision<'_>> {
-        if host.is_ip
-            || host.label.is_empty()
-            || host.registrable == host.suffix
-            || self.owner_of(&host.registrable).is_some()
-        {
+        self.decision_for(host, self.owner_of(&host.registrable).is_some())
+    }
+
+    /// [`BrandIndex::check_host_decision`] when the caller already knows whether a brand owns
+    /// the host's registrable domain (`owned`).
+    pub(crate) fn decision_for(&self, host: &HostInfo, owned: bool) -> Option<LookalikeDecision<'_>> {
+        if host.is_ip || host.label.is_empty() || host.registrable == host.suffix || owned {
             return None;
         }
         let label = lower_label(&host.label);
