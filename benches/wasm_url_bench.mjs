@@ -6,7 +6,8 @@
 // `rounds` times, each URL over `reps` calls, in this order per round: `checkUrl`,
 // `checkUrlCompact`, the engine alone in wasm (`benchCheckUrlEach`, full verdict) and, when the
 // bench build has it, the decision path alone (`benchCheckUrlDecisionEach`). Prints the median
-// over URLs (and by kind) of each round and the median over rounds.
+// over URLs (and by kind) of each round and the median over rounds, then the brand index build
+// time of the big pack (`loadBreakdown`, median of 5 loads).
 //
 // Usage: node benches/wasm_url_bench.mjs [--rounds N] [--reps N]
 //   FW_WASM_PROD_DIR / FW_WASM_BENCH_DIR: the two builds (default core/wasm/pkg, target/wasm-bench)
@@ -77,6 +78,8 @@ const rounds = Object.fromEntries(Object.keys(ways).map((k) => [k, []]));
 for (let r = 0; r < ROUNDS; r++) for (const [k, f] of Object.entries(ways)) rounds[k].push(f());
 
 const R = { date: new Date().toISOString(), prod: PROD_DIR, bench: BENCH_DIR, rounds: ROUNDS, reps: REPS, results: {} };
+// The brand index build of the big pack's load (`loadBreakdown` of the bench build), median of 5.
+R.brand_index_build_ms = median(Array.from({ length: 5 }, () => bench.loadBreakdown(packFiles).brands));
 const fmt = (s) => Object.entries(s).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ');
 for (const [k, rs] of Object.entries(rounds)) {
   const keys = Object.keys(rs[0]);
@@ -84,6 +87,7 @@ for (const [k, rs] of Object.entries(rounds)) {
   R.results[k] = { median_of_rounds: med, rounds: rs };
   console.log(`${k.padEnd(16)} µs: ${fmt(med)}   (round medians: ${rs.map((s) => s.median.toFixed(2)).join(' ')})`);
 }
+console.log(`brand index build (loadBreakdown, median of 5): ${R.brand_index_build_ms.toFixed(2)} ms`);
 mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, JSON.stringify(R, null, 2));
 engine.free();

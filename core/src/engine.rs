@@ -524,13 +524,16 @@ mod tests {
         assert!(!f.is_url_only());
     }
 
+    /// Score, level, trusted, partial and each finding's (signal, target, source).
+    type DecisionTuple = (u32, Level, bool, bool, Vec<(String, Option<String>, Option<String>)>);
+
     /// The decision a full verdict carries, in the shape of [`UrlDecision`] (without the time).
-    fn decision_of(v: &Verdict) -> (u32, Level, bool, bool, Vec<(String, Option<String>, Option<String>)>) {
+    fn decision_of(v: &Verdict) -> DecisionTuple {
         let findings = v.findings.iter().map(|x| (x.signal.clone(), x.target.clone(), x.source.clone())).collect();
         (v.score, v.level, v.trusted, v.partial, findings)
     }
 
-    fn decision_tuple(d: &UrlDecision<'_>) -> (u32, Level, bool, bool, Vec<(String, Option<String>, Option<String>)>) {
+    fn decision_tuple(d: &UrlDecision<'_>) -> DecisionTuple {
         let findings = d
             .findings
             .iter()

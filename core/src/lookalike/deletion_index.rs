@@ -91,7 +91,8 @@ fn finish_key(h: u64, len: usize) -> u64 {
 
 /// Calls `f` with the key of every deletion variant of `chars` with up to `depth` (≤ 2)
 /// characters deleted (the label itself included). Labels longer than [`MAX_LEN`] give none.
-pub fn for_each_key(chars: &[char], depth: u8, mut f: impl FnMut(u64)) {
+#[cfg(test)]
+fn for_each_key(chars: &[char], depth: u8, mut f: impl FnMut(u64)) {
     for_each_variant(chars, depth, None, |k, _, _, _| f(k));
 }
 
@@ -170,11 +171,11 @@ fn for_each_variant(
     let mut one = [0u64; MAX_LEN];
     // Deleting one of positions 2..n-2 keeps the label's edges.
     let inner = n >= 5 && has(n - 1, n / 2, NONE);
-    for i in 0..n {
-        one[i] = prefix[n].wrapping_add(drop(i, n - 1 - i));
+    for (i, slot) in one.iter_mut().enumerate().take(n) {
+        *slot = prefix[n].wrapping_add(drop(i, n - 1 - i));
         let kept = if n >= 5 && (2..n - 2).contains(&i) { inner } else { has(n - 1, i, NONE) };
         if kept {
-            f(finish_key(one[i], n - 1), n - 1, i, NONE);
+            f(finish_key(*slot, n - 1), n - 1, i, NONE);
         }
     }
     if depth < 2 || n < 2 {
@@ -189,11 +190,11 @@ fn for_each_variant(
         }
         let head = drop(i, n - 2 - i);
         let from = if tail_kept { i + 1 } else { (i + 1).max(n - 2) };
-        for j in from..n {
+        for (j, &tail) in one.iter().enumerate().take(n).skip(from) {
             if (i < 2 || j + 2 >= n) && !has(n - 2, i, j) {
                 continue;
             }
-            f(finish_key(head.wrapping_add(one[j]), n - 2), n - 2, i, j);
+            f(finish_key(head.wrapping_add(tail), n - 2), n - 2, i, j);
         }
     }
 }
