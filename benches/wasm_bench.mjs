@@ -261,6 +261,8 @@ R.disjoint.ratio = R.disjoint.engine_html_ms / R.disjoint.bare_ms;
 R.page_ratio_raw = R.bench_page_html_raw_ms / R.bare_1mib_ms;
 const rawUrl = Array.from(eb.benchCheckUrlEach(urls.map((u) => u.url), QUICK ? 8 : 32)).filter((x) => x >= 0);
 R.url_median_raw_us = median(rawUrl);
+const rawDecision = Array.from(eb.benchCheckUrlDecisionEach(urls.map((u) => u.url), QUICK ? 8 : 32)).filter((x) => x >= 0);
+R.url_compact_median_raw_us = median(rawDecision);
 for (const x of [eb, bare, yAll, yGen, yDef]) x.free();
 
 // ---- report ----
@@ -280,6 +282,7 @@ const rows = [
   ['URL-only check, median per URL', `≤ ${GOALS.url_median_us} µs`, `${R.url_median_us.toFixed(2)} µs`, R.url_median_us <= GOALS.url_median_us],
   ['  same, compact result (checkUrlCompact)', `≤ ${GOALS.url_median_us} µs`, `${R.url_compact_median_us.toFixed(2)} µs`, R.url_compact_median_us <= GOALS.url_median_us],
   ['  same, engine only (no verdict object)', '', `${R.url_median_raw_us.toFixed(2)} µs`, null],
+  ['  same, engine decision path only (checkUrlCompact without JS)', '', `${R.url_compact_median_raw_us.toFixed(2)} µs`, null],
   ['wasm memory after verify+load', `≤ ${GOALS.memory_mb} MB`, mb(R.memory_after_load_bytes), R.memory_after_load_bytes <= GOALS.memory_mb * MB],
   ['wasm memory after corpus', `≤ ${GOALS.memory_mb} MB`, mb(R.memory_after_corpus_bytes), R.memory_after_corpus_bytes <= GOALS.memory_mb * MB],
   ['.wasm gzipped (extension build)', `≤ ${GOALS.wasm_gzip_mb} MB`, `${mb(R.wasm_gzip_bytes)} (${mb(R.wasm_bytes)} raw)`, R.wasm_gzip_bytes <= GOALS.wasm_gzip_mb * MB],

@@ -141,13 +141,17 @@ pub fn resolve(base: &url::Url, reference: &str) -> Option<url::Url> {
 /// Decodes a punycode ASCII host to Unicode; labels that fail to decode stay as they are.
 pub fn to_unicode(ascii_host: &str) -> String {
     // Only punycode labels change: skip the IDNA pass (the bulk of host analysis) without one.
-    let punycode =
-        ascii_host.split('.').any(|l| l.as_bytes().get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"xn--")));
-    if ascii_host.is_ascii() && !punycode {
+    if is_plain_ascii(ascii_host) {
         return ascii_host.to_string();
     }
     let (s, _res) = idna::domain_to_unicode(ascii_host);
     s
+}
+
+/// ASCII without a punycode (`xn--`) label: [`to_unicode`] gives it back unchanged, and so
+/// for every run of its labels.
+fn is_plain_ascii(host: &str) -> bool {
+    host.is_ascii() && !host.split('.').any(|l| l.as_bytes().get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"xn--")))
 }
 
 impl HostInfo {
@@ -155,7 +159,9 @@ impl HostInfo {
     pub fn new(psl: &SuffixList, host: &str) -> Self {
         let ascii = host.trim_end_matches('.').to_ascii_lowercase();
         let bare = ascii.trim_start_matches('[').trim_end_matches(']');
-        if bare.parse::<IpAddr>().is_ok() {
+        // Only hex digits, dots and colons can make an IP address: most hosts skip the parse.
+        let ip_chars = bare.bytes().all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
+        if ip_chars && bare.parse::<IpAddr>().is_ok() {
             return Self {
                 unicode: ascii.clone(),
                 registrable: ascii.clone(),
@@ -169,6 +175,9 @@ impl HostInfo {
         let (suffix, registrable) = psl.suffix_and_registrable(&ascii);
         let registrable = registrable.unwrap_or(&ascii).to_string();
         let suffix = suffix.unwrap_or("").to_string();
+        // Label runs of a plain ASCII host are plain too: one check instead of one per part.
+        let plain = is_plain_ascii(&ascii);
+        let to_unicode = |s: &str| if plain { s.to_string() } else { to_unicode(s) };
         let unicode = to_unicode(&ascii);
         let registrable_unicode = to_unicode(&registrable);
         let label_ascii = registrable
@@ -178,7 +187,7 @@ impl HostInfo {
             .unwrap_or(&registrable);
         let label = to_unicode(label_ascii);
         let sub = ascii.strip_suffix(&registrable).unwrap_or("").trim_end_matches('.');
-        let subdomain_labels = if sub.is_empty() { Vec::new() } else { sub.split('.').map(to_unicode).collect() };
+        let subdomain_labels = if sub.is_empty() { Vec::new() } else { sub.split('.').map(&to_unicode).collect() };
         Self { ascii, unicode, registrable, registrable_unicode, suffix, label, subdomain_labels, is_ip: false }
     }
 

@@ -6,13 +6,14 @@
 //! aho-corasick pass per target, under the budget) → scoring (weight × confidence, per-signal
 //! caps, thresholds, trusted sites) → [`Verdict`].
 
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 
 use crate::budget::{Budget, Clock, Limits};
 use crate::degrade::{DegradationLevel, SignalGroup};
 use crate::domain::{HostInfo, SuffixList, parse_url};
 use crate::features::PageFeatures;
-use crate::lookalike::{BrandIndex, FastSet};
+use crate::lookalike::{BrandIndex, FastSet, LookalikeDecision};
 use crate::pack::{PackConfig, PackError, PackFiles, PackSource, Thresholds};
 use crate::reputation::Reputation;
 use crate::signals::{self, PageContext};
@@ -76,6 +77,117 @@ pub struct Engine {
     pub(crate) keyword_count: u32,
     pub(crate) brand_literal_owner: Vec<usize>,
     pub(crate) severe: FastSet<String>,
+}
+
+/// The decision of a URL-only check ([`Engine::check_url_decision`]): what [`Engine::scan`] of
+/// the bare URL decides, without the evidence text and the verdict's other strings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UrlDecision<'e> {
+    /// Score in [0, 100] (the verdict's `score`).
+    pub score: u32,
+    /// Level from the thresholds (the verdict's `level`).
+    pub level: Level,
+    /// The verdict's `trusted`.
+    pub trusted: bool,
+    /// The verdict's `partial`.
+    pub partial: bool,
+    /// Time spent, measured with the injected clock (µs).
+    pub elapsed_us: u64,
+    /// The verdict's findings, in its order, each reduced to what names it.
+    pub findings: Vec<DecisionFinding<'e>>,
+}
+
+/// One finding of a [`UrlDecision`]: the `signal`, `target` and `source` of the verdict's finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DecisionFinding<'e> {
+    /// Canonical signal id.
+    pub signal: Cow<'e, str>,
+    /// The impersonated brand's domain, for lookalike signals.
+    pub target: Option<Cow<'e, str>>,
+    /// The feed an indicator came from, for reputation hits.
+    pub source: Option<Cow<'e, str>>,
+}
+
+/// What the scorer needs of a finding (it scores [`Finding`]s and the lighter [`Scored`] alike).
+trait Scorable {
+    fn signal(&self) -> &str;
+    fn evidence(&self) -> &str;
+    fn weight(&self) -> f64;
+    fn set_weight(&mut self, w: f64);
+    fn confidence(&self) -> f64;
+}
+
+impl Scorable for Finding {
+    fn signal(&self) -> &str {
+        &self.signal
+    }
+    fn evidence(&self) -> &str {
+        &self.evidence
+    }
+    fn weight(&self) -> f64 {
+        self.weight
+    }
+    fn set_weight(&mut self, w: f64) {
+        self.weight = w;
+    }
+    fn confidence(&self) -> f64 {
+        self.confidence
+    }
+}
+
+/// A finding of the decision path. The lookalike finding carries no evidence: it is the only
+/// finding of its signal in a URL-only check, so the scorer never compares its evidence (ties
+/// are broken, and duplicates dropped, by evidence only between findings of one signal). The
+/// reputation findings keep theirs (several may share `reputation_hit`).
+struct Scored<'e> {
+    signal: Cow<'e, str>,
+    weight: f64,
+    confidence: f64,
+    evidence: Cow<'e, str>,
+    target: Option<Cow<'e, str>>,
+    source: Option<Cow<'e, str>>,
+}
+
+impl<'e> Scored<'e> {
+    fn lookalike(d: LookalikeDecision<'e>) -> Self {
+        Self {
+            signal: Cow::Borrowed(d.signal),
+            weight: 0.0,
+            confidence: d.confidence,
+            evidence: Cow::Borrowed(""),
+            target: d.target.map(Cow::Borrowed),
+            source: None,
+        }
+    }
+
+    fn from_finding(f: Finding) -> Self {
+        Self {
+            signal: Cow::Owned(f.signal),
+            weight: f.weight,
+            confidence: f.confidence,
+            evidence: Cow::Owned(f.evidence),
+            target: f.target.map(Cow::Owned),
+            source: f.source.map(Cow::Owned),
+        }
+    }
+}
+
+impl Scorable for Scored<'_> {
+    fn signal(&self) -> &str {
+        &self.signal
+    }
+    fn evidence(&self) -> &str {
+        &self.evidence
+    }
+    fn weight(&self) -> f64 {
+        self.weight
+    }
+    fn set_weight(&mut self, w: f64) {
+        self.weight = w;
+    }
+    fn confidence(&self) -> f64 {
+        self.confidence
+    }
 }
 
 impl Engine {
@@ -216,22 +328,12 @@ impl Engine {
             }
         }
 
-        let owner = self.brands.owner_of(&host.registrable);
-        let trusted = owner.is_some()
-            || self.trusted.contains(&host.registrable)
-            || settings.trusted_sites.iter().any(|s| s.trim().eq_ignore_ascii_case(&host.registrable));
+        let trusted = self.is_trusted(&host, settings, self.brands.owner_of(&host.registrable).is_some());
         if trusted {
             findings.retain(|x| self.severe.contains(&x.signal));
         }
-        let thresholds = settings.thresholds.unwrap_or(self.config.thresholds);
         let (score, findings) = self.score(findings);
-        let level = if score >= thresholds.red {
-            Level::Red
-        } else if score >= thresholds.yellow {
-            Level::Yellow
-        } else {
-            Level::Green
-        };
+        let level = self.level_of(score, settings);
         Ok(Verdict {
             url: f.url.clone(),
             host: host.ascii.clone(),
@@ -244,6 +346,67 @@ impl Engine {
             trusted,
             elapsed_us: budget.elapsed_us(),
         })
+    }
+
+    /// The decision of a URL-only check: exactly the score, level, `trusted`, `partial` and
+    /// findings (signal, target, source, in order) of [`Engine::scan`] on
+    /// [`PageFeatures::from_url`]`(url)`, without writing evidence text or copying the URL, host
+    /// and pack version into a verdict. For callers that only block or allow.
+    ///
+    /// # Errors
+    /// [`ScanError::BadUrl`] when the URL is not an absolute URL with a host (as [`Engine::scan`]).
+    pub fn check_url_decision(
+        &self,
+        url: &str,
+        settings: &Settings,
+        clock: &dyn Clock,
+    ) -> Result<UrlDecision<'_>, ScanError> {
+        let budget = Budget::start(clock, settings.limits);
+        let parsed =
+            parse_url(url).map_err(|e| ScanError::BadUrl { url: truncate(url, 200), reason: e.to_string() })?;
+        let host = HostInfo::new(&self.psl, parsed.host_str().unwrap_or_default());
+        // The findings of `scan_with`'s URL group, in its order: lookalike, then reputation.
+        let owned = self.brands.owner_of(&host.registrable).is_some();
+        let mut findings: Vec<Scored<'_>> = Vec::new();
+        if settings.level.runs(SignalGroup::Url) {
+            findings.extend(self.brands.decision_for(&host, owned).map(Scored::lookalike));
+            findings.extend(self.reputation.check(&host, &parsed).into_iter().map(Scored::from_finding));
+        }
+        let trusted = self.is_trusted(&host, settings, owned);
+        if trusted {
+            findings.retain(|x| self.severe.contains(x.signal.as_ref()));
+        }
+        let (score, findings) = self.score(findings);
+        Ok(UrlDecision {
+            score,
+            level: self.level_of(score, settings),
+            trusted,
+            partial: budget.exhausted(),
+            elapsed_us: budget.elapsed_us(),
+            findings: findings
+                .into_iter()
+                .map(|x| DecisionFinding { signal: x.signal, target: x.target, source: x.source })
+                .collect(),
+        })
+    }
+
+    /// The site is trusted: a brand's own (`owned`), on the pack's or the user's trusted list.
+    fn is_trusted(&self, host: &HostInfo, settings: &Settings, owned: bool) -> bool {
+        owned
+            || self.trusted.contains(&host.registrable)
+            || settings.trusted_sites.iter().any(|s| s.trim().eq_ignore_ascii_case(&host.registrable))
+    }
+
+    /// The level of a score under the user's (or the pack's) thresholds.
+    fn level_of(&self, score: u32, settings: &Settings) -> Level {
+        let thresholds = settings.thresholds.unwrap_or(self.config.thresholds);
+        if score >= thresholds.red {
+            Level::Red
+        } else if score >= thresholds.yellow {
+            Level::Yellow
+        } else {
+            Level::Green
+        }
     }
 
     /// Whether a registrable domain belongs to an allowlisted CDN: the entry itself or any
@@ -259,33 +422,33 @@ impl Engine {
     }
 
     /// Fills in weights, applies per-signal caps, sorts by contribution, and sums.
-    fn score(&self, mut findings: Vec<Finding>) -> (u32, Vec<Finding>) {
+    fn score<T: Scorable>(&self, mut findings: Vec<T>) -> (u32, Vec<T>) {
         for x in &mut findings {
             // A finding may carry its own weight (a YARA rule's `weight` meta); the rest take the
             // pack's weight for their signal.
-            if x.weight == 0.0 {
-                x.weight = self.weight(&x.signal);
+            if x.weight() == 0.0 {
+                x.set_weight(self.weight(x.signal()));
             }
         }
-        findings.retain(|x| x.weight > 0.0 && x.confidence > 0.0);
+        findings.retain(|x| x.weight() > 0.0 && x.confidence() > 0.0);
         let mut per_signal: BTreeMap<&str, f64> = BTreeMap::new();
         for x in &findings {
-            *per_signal.entry(x.signal.as_str()).or_default() += x.weight * x.confidence;
+            *per_signal.entry(x.signal()).or_default() += x.weight() * x.confidence();
         }
         let mut total = 0.0;
         for (signal, sum) in per_signal {
             let cap = self.config.caps.get(signal).copied().unwrap_or_else(|| {
-                findings.iter().filter(|x| x.signal == signal).map(|x| x.weight).fold(0.0, f64::max)
+                findings.iter().filter(|x| x.signal() == signal).map(|x| x.weight()).fold(0.0, f64::max)
             });
             total += sum.min(cap);
         }
         findings.sort_by(|a, b| {
-            (b.weight * b.confidence)
-                .total_cmp(&(a.weight * a.confidence))
-                .then_with(|| a.signal.cmp(&b.signal))
-                .then_with(|| a.evidence.cmp(&b.evidence))
+            (b.weight() * b.confidence())
+                .total_cmp(&(a.weight() * a.confidence()))
+                .then_with(|| a.signal().cmp(b.signal()))
+                .then_with(|| a.evidence().cmp(b.evidence()))
         });
-        findings.dedup_by(|a, b| a.signal == b.signal && a.evidence == b.evidence);
+        findings.dedup_by(|a, b| a.signal() == b.signal() && a.evidence() == b.evidence());
         let score = total.round().clamp(0.0, 100.0) as u32;
         (score, findings)
     }
@@ -359,5 +522,171 @@ mod tests {
         let mut f = PageFeatures::from_url("https://a.example/");
         f.title = "PayPal".into();
         assert!(!f.is_url_only());
+    }
+
+    /// Score, level, trusted, partial and each finding's (signal, target, source).
+    type DecisionTuple = (u32, Level, bool, bool, Vec<(String, Option<String>, Option<String>)>);
+
+    /// The decision a full verdict carries, in the shape of [`UrlDecision`] (without the time).
+    fn decision_of(v: &Verdict) -> DecisionTuple {
+        let findings = v.findings.iter().map(|x| (x.signal.clone(), x.target.clone(), x.source.clone())).collect();
+        (v.score, v.level, v.trusted, v.partial, findings)
+    }
+
+    fn decision_tuple(d: &UrlDecision<'_>) -> DecisionTuple {
+        let findings = d
+            .findings
+            .iter()
+            .map(|x| {
+                (x.signal.to_string(), x.target.as_deref().map(str::to_string), x.source.as_deref().map(str::to_string))
+            })
+            .collect();
+        (d.score, d.level, d.trusted, d.partial, findings)
+    }
+
+    /// URLs for the decision tests: the URL fixture, the corpus pages, the default pack's
+    /// reputation entries, and generated lookalikes of every brand domain (typos, swaps, doubled
+    /// letters, homoglyphs, the label on another suffix, combosquats, the domain inside another).
+    fn decision_urls() -> Vec<String> {
+        let root = concat!(env!("CARGO_MANIFEST_DIR"), "/..");
+        let mut urls: Vec<String> = Vec::new();
+        let list = std::fs::read_to_string(format!("{root}/tests/node/fixtures/urls.txt")).expect("URL fixture");
+        urls.extend(list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_string));
+        let corpus: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(format!("{root}/tests/corpus/index.json")).expect("corpus"))
+                .expect("corpus index parses");
+        urls.extend(corpus.as_array().expect("a list").iter().filter_map(|p| p["url"].as_str()).map(str::to_string));
+        for file in ["demo-phishtank.txt", "demo-urlhaus-hosts.txt"] {
+            let text = std::fs::read_to_string(format!("{root}/packs/default/reputation/{file}")).expect("list");
+            for l in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+                urls.push(format!("http://{l}"));
+                urls.push(format!("https://www.{l}"));
+            }
+        }
+        let brands: Vec<crate::pack::Brand> =
+            serde_json::from_str(include_str!("../../packs/default/brands.json")).expect("brands parse");
+        for b in &brands {
+            for d in b.domains.iter().take(2) {
+                let (label, suffix) = d.split_once('.').unwrap_or((d, "com"));
+                let chars: Vec<char> = label.chars().collect();
+                let mut hosts = vec![
+                    d.clone(),
+                    format!("www.{d}"),
+                    format!("{label}.xyz"),
+                    format!("{label}-login.com"),
+                    format!("secure-{label}-verify.net"),
+                    format!("{label}secure.com"),
+                    format!("login{label}.com"),
+                    format!("{d}-account.info"),
+                    format!("www.{d}.account-verify.info"),
+                    format!("{label}.github.io"),
+                ];
+                for i in 0..chars.len() {
+                    let mut v = chars.clone();
+                    v.remove(i);
+                    hosts.push(format!("{}.{suffix}", v.iter().collect::<String>()));
+                    let mut v = chars.clone();
+                    v.insert(i, chars[i]);
+                    hosts.push(format!("{}.{suffix}", v.iter().collect::<String>()));
+                    if i + 1 < chars.len() {
+                        let mut v = chars.clone();
+                        v.swap(i, i + 1);
+                        hosts.push(format!("{}.{suffix}", v.iter().collect::<String>()));
+                    }
+                    for (from, to) in
+                        [('a', 'а'), ('o', 'ο'), ('o', '0'), ('l', '1'), ('e', 'е'), ('i', 'l'), ('m', 'n')]
+                    {
+                        if chars[i] == from {
+                            let mut v = chars.clone();
+                            v[i] = to;
+                            hosts.push(format!("{}.{suffix}", v.iter().collect::<String>()));
+                        }
+                    }
+                }
+                let paths = ["/", "/login", "/signin?next=%2Faccount"];
+                for (k, h) in hosts.into_iter().enumerate() {
+                    urls.push(format!("https://{h}{}", paths[k % paths.len()]));
+                }
+            }
+        }
+        urls.extend(
+            [
+                "",
+                "http://",
+                "data:text/html,hi",
+                "https://192.168.1.10/x",
+                "http://[::1]/",
+                "https://co.uk/",
+                "xn--.com",
+            ]
+            .map(str::to_string),
+        );
+        urls
+    }
+
+    /// The decision path decides exactly what the full verdict says: score, level, trusted,
+    /// partial and each finding's signal, target and source in order; bad URLs fail alike.
+    #[test]
+    fn url_decision_matches_the_full_verdict() {
+        let engine = Engine::from_files(&default_pack()).expect("default pack loads");
+        let urls = decision_urls();
+        let settings = [
+            Settings::default(),
+            Settings {
+                thresholds: Some(Thresholds { yellow: 10, red: 30 }),
+                trusted_sites: vec!["account-verify.info".into(), " XN--PYPAL-4VE.COM ".into()],
+                ..Settings::default()
+            },
+            Settings { level: DegradationLevel::try_from(4).expect("level 4"), ..Settings::default() },
+        ];
+        let (mut found, mut yellow, mut red, mut reputation) = (0, 0, 0, 0);
+        for (k, s) in settings.iter().enumerate() {
+            for url in &urls {
+                let full = engine.scan(&PageFeatures::from_url(url.as_str()), s, &FrozenClock);
+                let fast = engine.check_url_decision(url, s, &FrozenClock);
+                match (&full, &fast) {
+                    (Ok(v), Ok(d)) => {
+                        assert_eq!(decision_of(v), decision_tuple(d), "{url} (settings {k})");
+                        assert_eq!(v.elapsed_us, d.elapsed_us);
+                        if k == 0 {
+                            found += usize::from(!v.findings.is_empty());
+                            red += usize::from(v.level == Level::Red);
+                            yellow += usize::from(v.level == Level::Yellow);
+                            reputation += usize::from(v.findings.iter().any(|x| x.source.is_some()));
+                        }
+                    }
+                    (Err(a), Err(b)) => assert_eq!(a, b, "{url}"),
+                    _ => panic!("{url} (settings {k}): {full:?} vs {fast:?}"),
+                }
+            }
+        }
+        assert!(urls.len() > 20_000, "{} URLs", urls.len());
+        assert!(
+            found > 10_000 && yellow > 1_000 && red >= 10 && reputation >= 4,
+            "{found} with findings, {yellow} yellow, {red} red, {reputation} listed"
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+        /// Any host (ASCII, hyphens, look-alike characters, punycode prefixes) and path: the
+        /// decision path agrees with the full verdict.
+        #[test]
+        fn url_decision_agrees_on_generated_hosts(
+            host in "(www\\.|xn--|secure-)?[a-z0-9аοеі\\-]{1,24}(\\.[a-z]{2,6}){1,2}",
+            path in "(/[a-z0-9]{0,8}){0,2}",
+        ) {
+            static ENGINE: std::sync::OnceLock<Engine> = std::sync::OnceLock::new();
+            let engine = ENGINE.get_or_init(|| Engine::from_files(&default_pack()).expect("default pack loads"));
+            let url = format!("https://{host}{path}");
+            let s = Settings::default();
+            let full = engine.scan(&PageFeatures::from_url(url.as_str()), &s, &FrozenClock);
+            let fast = engine.check_url_decision(&url, &s, &FrozenClock);
+            match (&full, &fast) {
+                (Ok(v), Ok(d)) => proptest::prop_assert_eq!(decision_of(v), decision_tuple(d)),
+                (Err(a), Err(b)) => proptest::prop_assert_eq!(a, b),
+                _ => proptest::prop_assert!(false, "{} vs {}", full.is_ok(), fast.is_ok()),
+            }
+        }
     }
 }

@@ -91,39 +91,144 @@ fn finish_key(h: u64, len: usize) -> u64 {
 
 /// Calls `f` with the key of every deletion variant of `chars` with up to `depth` (≤ 2)
 /// characters deleted (the label itself included). Labels longer than [`MAX_LEN`] give none.
-pub fn for_each_key(chars: &[char], depth: u8, mut f: impl FnMut(u64)) {
+#[cfg(test)]
+fn for_each_key(chars: &[char], depth: u8, mut f: impl FnMut(u64)) {
+    for_each_variant(chars, depth, None, |k, _, _, _| f(k));
+}
+
+/// No deleted position.
+const NONE: usize = usize::MAX;
+
+/// Positions of the first two characters of a label without positions `i` < `j` (either may
+/// be [`NONE`]), when at least two characters are left.
+#[inline]
+fn head_pos(i: usize, j: usize) -> (usize, usize) {
+    match (i, j) {
+        (0, 1) => (2, 3),
+        (0, 2) => (1, 3),
+        (1, 2) => (0, 3),
+        (0, _) => (1, 2),
+        (1, _) => (0, 2),
+        _ => (0, 1),
+    }
+}
+
+/// Positions of the last two characters of the `n`-character label without positions `i` < `j`
+/// (either may be [`NONE`]), when at least two characters are left: [`head_pos`] from the end.
+#[inline]
+fn tail_pos(n: usize, i: usize, j: usize) -> (usize, usize) {
+    let from_end = |p: usize| if p == NONE { NONE } else { n - 1 - p };
+    let (a, b) = if j == NONE { head_pos(from_end(i), NONE) } else { head_pos(from_end(j), from_end(i)) };
+    (n - 1 - b, n - 1 - a)
+}
+
+/// Calls `f(key, length, i, j)` for the deletion variants of `chars` (without positions `i` <
+/// `j`, [`NONE`] for fewer deletions) up to `depth`. With `edges` (a [`DeletionIndex`]'s head and
+/// tail tables), only for the variants whose first two and last two characters some stored
+/// variant of that length has: whole blocks of variants are skipped at once (deleting away from
+/// both ends keeps the label's own edges).
+fn for_each_variant(
+    chars: &[char],
+    depth: u8,
+    edges: Option<(&[u64], &[u64])>,
+    mut f: impl FnMut(u64, usize, usize, usize),
+) {
     let n = chars.len();
     if n > MAX_LEN {
         return;
     }
+    let has_head = |len: usize, (a, b): (usize, usize)| {
+        edges.is_none_or(|(heads, _)| has_bit(heads, edge_bit(len, chars[a], chars[b])))
+    };
+    let has_tail = |len: usize, (c, d): (usize, usize)| {
+        edges.is_none_or(|(_, tails)| has_bit(tails, edge_bit(len, chars[c], chars[d])))
+    };
+    // The variant without positions i < j (NONE for fewer) may equal a stored one.
+    let has =
+        |len: usize, i: usize, j: usize| len < 2 || (has_head(len, head_pos(i, j)) && has_tail(len, tail_pos(n, i, j)));
     let mut prefix = [0u64; MAX_LEN + 1];
     let mut pow = [1u64; MAX_LEN + 1];
     for (i, &c) in chars.iter().enumerate() {
         prefix[i + 1] = prefix[i].wrapping_mul(BASE).wrapping_add(u64::from(c) + 1);
         pow[i + 1] = pow[i].wrapping_mul(BASE);
     }
-    // Hash of chars[a..b].
-    let sub = |a: usize, b: usize| prefix[b].wrapping_sub(prefix[a].wrapping_mul(pow[b - a]));
-    f(finish_key(prefix[n], n));
+    // With sub(a, b) = prefix[b] - prefix[a]·pow[b-a] the hash of chars[a..b], the hash of the
+    // label without position i is
+    //   prefix[i]·pow[n-1-i] + sub(i+1, n) = prefix[n] + (prefix[i] - prefix[i+1])·pow[n-1-i],
+    // and without positions i < j
+    //   prefix[i]·pow[n-2-i] + sub(i+1, j)·pow[n-1-j] + sub(j+1, n)
+    //     = (prefix[i] - prefix[i+1])·pow[n-2-i] + (prefix[n] + (prefix[j] - prefix[j+1])·pow[n-1-j]),
+    // a sum of one term per position (wrapping arithmetic is exact in the ring of u64, so these
+    // are the same keys as hashing each variant whole): one addition per pair.
+    if has(n, NONE, NONE) {
+        f(finish_key(prefix[n], n), n, NONE, NONE);
+    }
     if depth == 0 || n == 0 {
         return;
     }
-    for i in 0..n {
-        let h = prefix[i].wrapping_mul(pow[n - 1 - i]).wrapping_add(sub(i + 1, n));
-        f(finish_key(h, n - 1));
+    let drop = |i: usize, p: usize| prefix[i].wrapping_sub(prefix[i + 1]).wrapping_mul(pow[p]);
+    // one[i]: the hash without position i.
+    let mut one = [0u64; MAX_LEN];
+    // Deleting one of positions 2..n-2 keeps the label's edges.
+    let inner = n >= 5 && has(n - 1, n / 2, NONE);
+    for (i, slot) in one.iter_mut().enumerate().take(n) {
+        *slot = prefix[n].wrapping_add(drop(i, n - 1 - i));
+        let kept = if n >= 5 && (2..n - 2).contains(&i) { inner } else { has(n - 1, i, NONE) };
+        if kept {
+            f(finish_key(*slot, n - 1), n - 1, i, NONE);
+        }
     }
     if depth < 2 || n < 2 {
         return;
     }
-    for i in 0..n {
-        for j in i + 1..n {
-            let h = prefix[i]
-                .wrapping_mul(pow[n - 2 - i])
-                .wrapping_add(sub(i + 1, j).wrapping_mul(pow[n - 1 - j]))
-                .wrapping_add(sub(j + 1, n));
-            f(finish_key(h, n - 2));
+    // For i ≥ 2 the first two characters are the label's; for j ≤ n-3 the last two.
+    let (head_kept, tail_kept) =
+        if n >= 4 { (has_head(n - 2, (0, 1)), has_tail(n - 2, (n - 2, n - 1))) } else { (true, true) };
+    for i in 0..n - 1 {
+        if i >= 2 && !head_kept {
+            break;
+        }
+        let head = drop(i, n - 2 - i);
+        let from = if tail_kept { i + 1 } else { (i + 1).max(n - 2) };
+        for (j, &tail) in one.iter().enumerate().take(n).skip(from) {
+            if (i < 2 || j + 2 >= n) && !has(n - 2, i, j) {
+                continue;
+            }
+            f(finish_key(head.wrapping_add(tail), n - 2), n - 2, i, j);
         }
     }
+}
+
+/// Slots of one length in an edge table: two character codes of [`edge_code`] (< 45 each).
+const EDGE_SLOTS: usize = 45 * 45;
+
+/// A character as a small code for the edge tables: `a`–`z`, `0`–`9` and `-` exactly, other
+/// characters folded onto eight codes (a shared code only lets more probes through).
+#[inline]
+fn edge_code(c: char) -> usize {
+    match c {
+        'a'..='z' => c as usize - 'a' as usize,
+        '0'..='9' => 26 + (c as usize - '0' as usize),
+        '-' => 36,
+        _ => 37 + (c as usize % 8),
+    }
+}
+
+/// Bit of an edge table for a variant of `len` characters whose two edge characters are `a`, `b`.
+#[inline]
+fn edge_bit(len: usize, a: char, b: char) -> usize {
+    len * EDGE_SLOTS + edge_code(a) * 45 + edge_code(b)
+}
+
+fn set_bit(table: &mut Vec<u64>, bit: usize) {
+    if table.len() <= bit / 64 {
+        table.resize(bit / 64 + 1, 0);
+    }
+    table[bit / 64] |= 1 << (bit % 64);
+}
+
+fn has_bit(table: &[u64], bit: usize) -> bool {
+    table.get(bit / 64).is_some_and(|w| w & (1 << (bit % 64)) != 0)
 }
 
 /// Bits of a key that select its bucket in [`DeletionIndex`] (4,096 buckets: about 15 keys each
@@ -142,25 +247,53 @@ pub struct DeletionIndex {
     ids: Vec<u32>,
     /// Index of the first pair of each bucket, plus the number of pairs at the end.
     buckets: Vec<u32>,
-    /// One bit per value of a key's top [`FILTER_BITS`] bits, set when some key has them: most
+    /// A blocked Bloom filter: a key's top [`FILTER_WORD_BITS`] bits pick a 64-bit word, two
+    /// more 6-bit fields of the key pick two bits in it ([`filter_mask`]); a key sets both. Most
     /// probes of a query miss, and a miss costs one memory read instead of a search.
     filter: Vec<u64>,
+    /// For each variant length, which first two characters (`heads`) and last two characters
+    /// (`tails`) some stored variant has ([`edge_bit`]; 17 KB together). A query skips the
+    /// variants no stored one could equal before computing their keys: most of them for a host
+    /// unlike every brand (`shop24711` ends in `11`, no brand variant of its length does).
+    heads: Vec<u64>,
+    tails: Vec<u64>,
 }
 
-/// Bits of a key that index [`DeletionIndex`]'s filter (2²⁰ bits: 128 KB; with 61,000 keys about
-/// 6 % of misses get past it).
-const FILTER_BITS: u32 = 20;
+/// Bits of a key that pick a word of [`DeletionIndex`]'s filter (2¹⁴ words, 2²⁰ bits: 128 KB;
+/// with 61,000 keys about 1.3 % of misses get past both bits, against 6 % with one bit).
+const FILTER_WORD_BITS: u32 = 14;
+
+/// The filter word of a key and the two bits it needs there.
+#[inline]
+fn filter_mask(key: u64) -> (usize, u64) {
+    let word = (key >> (64 - FILTER_WORD_BITS)) as usize;
+    let a = (key >> (64 - FILTER_WORD_BITS - 6)) & 63;
+    let b = (key >> (64 - FILTER_WORD_BITS - 12)) & 63;
+    (word, (1 << a) | (1 << b))
+}
 
 /// Collects `(key, id)` pairs, then freezes them into a [`DeletionIndex`].
 #[derive(Debug, Default)]
 pub struct DeletionIndexBuilder {
     pairs: Vec<(u64, u32)>,
+    heads: Vec<u64>,
+    tails: Vec<u64>,
 }
 
 impl DeletionIndexBuilder {
     /// Adds label `id` with its deletion variants up to `depth`.
     pub fn insert(&mut self, id: u32, chars: &[char], depth: u8) {
-        for_each_key(chars, depth, |k| self.pairs.push((k, id)));
+        let (pairs, heads, tails) = (&mut self.pairs, &mut self.heads, &mut self.tails);
+        let n = chars.len();
+        for_each_variant(chars, depth, None, |k, len, i, j| {
+            pairs.push((k, id));
+            if len >= 2 {
+                let (a, b) = head_pos(i, j);
+                let (c, d) = tail_pos(n, i, j);
+                set_bit(heads, edge_bit(len, chars[a], chars[b]));
+                set_bit(tails, edge_bit(len, chars[c], chars[d]));
+            }
+        });
     }
 
     /// Freezes the index.
@@ -177,22 +310,22 @@ impl DeletionIndexBuilder {
             }
         }
         buckets.push(u32::try_from(n).unwrap_or(u32::MAX));
-        let mut filter = vec![0u64; (1 << FILTER_BITS) / 64];
+        let mut filter = vec![0u64; 1 << FILTER_WORD_BITS];
         for &(k, _) in &self.pairs {
-            let f = (k >> (64 - FILTER_BITS)) as usize;
-            filter[f / 64] |= 1 << (f % 64);
+            let (w, m) = filter_mask(k);
+            filter[w] |= m;
         }
         let keys = self.pairs.iter().map(|p| p.0).collect();
         let ids = self.pairs.iter().map(|p| p.1).collect();
-        DeletionIndex { keys, ids, buckets, filter }
+        DeletionIndex { keys, ids, buckets, filter, heads: self.heads, tails: self.tails }
     }
 }
 
 impl DeletionIndex {
     /// The ids stored under `key`.
     fn get(&self, key: u64) -> &[u32] {
-        let f = (key >> (64 - FILTER_BITS)) as usize;
-        if self.filter.get(f / 64).is_none_or(|w| w & (1 << (f % 64)) == 0) {
+        let (w, m) = filter_mask(key);
+        if self.filter.get(w).is_none_or(|&bits| bits & m != m) {
             return &[];
         }
         let b = (key >> (64 - BUCKET_BITS)) as usize;
@@ -211,7 +344,8 @@ impl DeletionIndex {
     /// sorted and without duplicates.
     pub fn candidates(&self, chars: &[char], depth: u8, out: &mut Vec<u32>) {
         let start = out.len();
-        for_each_key(chars, depth, |k| out.extend_from_slice(self.get(k)));
+        let edges = Some((self.heads.as_slice(), self.tails.as_slice()));
+        for_each_variant(chars, depth, edges, |k, _, _, _| out.extend_from_slice(self.get(k)));
         if out.len() - start < 2 {
             return;
         }
@@ -260,7 +394,17 @@ mod tests {
 
     #[test]
     fn rolling_keys_equal_materialised_variants() {
-        for word in ["paypal", "microsoft", "ab", "a", "", "pаypal", "bankofamerica"] {
+        for word in [
+            "paypal",
+            "microsoft",
+            "ab",
+            "a",
+            "",
+            "pаypal",
+            "bankofamerica",
+            "aaabbb",
+            "abcdefghijklmnopqrstuvwxyz012345",
+        ] {
             for depth in 0..=2 {
                 let c = chars(word);
                 let mut got = Vec::new();
@@ -297,5 +441,76 @@ mod tests {
         let mut out = Vec::new();
         idx.candidates(&chars("zzzzzz"), 2, &mut out);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn edge_positions_are_the_variants_first_and_last_two() {
+        for n in 2..=9 {
+            let label: Vec<usize> = (0..n).collect();
+            let mut dels = vec![(NONE, NONE)];
+            dels.extend((0..n).map(|i| (i, NONE)));
+            dels.extend((0..n).flat_map(|i| (i + 1..n).map(move |j| (i, j))));
+            for (i, j) in dels {
+                let v: Vec<usize> = label.iter().copied().filter(|&p| p != i && p != j).collect();
+                if v.len() < 2 {
+                    continue;
+                }
+                assert_eq!(head_pos(i, j), (v[0], v[1]), "n {n} without {i} {j}");
+                assert_eq!(tail_pos(n, i, j), (v[v.len() - 2], v[v.len() - 1]), "n {n} without {i} {j}");
+            }
+        }
+    }
+
+    /// The edge tables only skip variants that no stored variant equals: the candidates are
+    /// those of probing every variant, for the brand labels' own typos and unrelated hosts.
+    #[test]
+    fn edge_tables_lose_no_candidate() {
+        let brands: Vec<crate::pack::Brand> =
+            serde_json::from_str(include_str!("../../../packs/default/brands.json")).expect("brands parse");
+        let labels: Vec<Vec<char>> = brands
+            .iter()
+            .flat_map(|b| b.domains.iter())
+            .map(|d| chars(d.split('.').next().unwrap_or_default()))
+            .filter(|l| l.len() >= 3)
+            .collect();
+        let mut b = DeletionIndexBuilder::default();
+        for (id, l) in labels.iter().enumerate() {
+            b.insert(id as u32, l, if l.len() >= 7 { 2 } else { 1 });
+        }
+        let idx = b.build();
+        let every_variant = |q: &[char], depth: u8| {
+            let mut out = Vec::new();
+            for_each_key(q, depth, |k| out.extend_from_slice(idx.get(k)));
+            out.sort_unstable();
+            out.dedup();
+            out
+        };
+        let mut queries: Vec<Vec<char>> = Vec::new();
+        for l in labels.iter().step_by(3) {
+            for i in 0..l.len() {
+                let mut v = l.clone();
+                v.remove(i);
+                queries.push(v);
+                let mut v = l.clone();
+                v[i] = if l[i] == 'x' { 'y' } else { 'x' };
+                queries.push(v.clone());
+                v.insert(i, '7');
+                queries.push(v);
+            }
+            queries.push(l.iter().rev().copied().collect());
+        }
+        for q in ["contactaccess70368", "taskevent242459", "shop-24711", "zz", "a", "", "pаypal", "ab-cd"] {
+            queries.push(chars(q));
+        }
+        let mut found = 0;
+        for q in &queries {
+            for depth in [1, 2] {
+                let mut got = Vec::new();
+                idx.candidates(q, depth, &mut got);
+                assert_eq!(got, every_variant(q, depth), "{:?} depth {depth}", q.iter().collect::<String>());
+                found += got.len();
+            }
+        }
+        assert!(queries.len() > 10_000 && found > 10_000, "{} queries, {found} candidates", queries.len());
     }
 }

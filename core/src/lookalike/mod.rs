@@ -37,6 +37,7 @@ pub mod mixed_script;
 mod names;
 pub mod skeleton;
 
+use std::borrow::Cow;
 use std::sync::OnceLock;
 
 use crate::domain::{HostInfo, SuffixList, to_unicode};
@@ -125,31 +126,45 @@ fn name_label(name: &str) -> Option<String> {
     (word.len() >= MIN_TOKEN_CHARS && word.len() <= MAX_LEN).then_some(word)
 }
 
-/// How a candidate matched.
+/// How a candidate matched. The strings are borrowed (from the host and the index): evidence
+/// text is only written for the best candidate, and only when a full finding is asked for.
 #[derive(Debug, Clone)]
-enum Kind {
+enum Kind<'a> {
     /// Same skeleton, different label.
     Skeleton,
     /// Within the edit-distance limit.
     Typo { alignment: Alignment, folded: bool },
     /// Same label, another suffix.
-    SameLabel { keyword: Option<String> },
+    SameLabel { keyword: Option<&'a str> },
     /// Brand label (or its skeleton) as a token of the host.
-    Embedded { token: String, keyword: Option<String>, full_domain: Option<String> },
+    Embedded { token: &'a str, keyword: Option<&'a str>, full_domain: Option<&'a str> },
 }
 
 #[derive(Debug, Clone)]
-struct Candidate {
+struct Candidate<'a> {
     label: u32,
     high: bool,
     confidence: f64,
-    kind: Kind,
+    kind: Kind<'a>,
 }
 
-impl Candidate {
+/// The decision of a lookalike check without its evidence text ([`BrandIndex::check_host_decision`]):
+/// exactly the `signal`, `confidence` and `target` of the finding [`BrandIndex::check_host`]
+/// would give.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LookalikeDecision<'a> {
+    /// `idn_homograph_high` or `idn_homograph_medium`.
+    pub signal: &'static str,
+    /// Confidence in [0, 1].
+    pub confidence: f64,
+    /// The impersonated brand's domain (none for a mixed-script name without a brand).
+    pub target: Option<&'a str>,
+}
+
+impl Candidate<'_> {
     /// Better = high before medium, then more confident, then the lower brand/label id.
-    fn beats(&self, other: &Candidate, labels: &[LabelEntry]) -> bool {
-        let key = |c: &Candidate| {
+    fn beats(&self, other: &Candidate<'_>, labels: &[LabelEntry]) -> bool {
+        let key = |c: &Candidate<'_>| {
             (
                 !c.high,
                 -(c.confidence * 1000.0).round() as i64,
@@ -284,10 +299,43 @@ impl BrandIndex {
         self.findings(host, None)
     }
 
+    /// What [`BrandIndex::check_host`] decides (signal, confidence, target of its finding, or
+    /// `None` when it finds nothing), without writing the evidence text: for callers that only
+    /// need the decision (a URL-only check that blocks or allows).
+    pub fn check_host_decision(&self, host: &HostInfo) -> Option<LookalikeDecision<'_>> {
+        self.decision_for(host, self.owner_of(&host.registrable).is_some())
+    }
+
+    /// [`BrandIndex::check_host_decision`] when the caller already knows whether a brand owns
+    /// the host's registrable domain (`owned`).
+    pub(crate) fn decision_for(&self, host: &HostInfo, owned: bool) -> Option<LookalikeDecision<'_>> {
+        if host.is_ip || host.label.is_empty() || host.registrable == host.suffix || owned {
+            return None;
+        }
+        let label = lower_label(&host.label);
+        match self.best_candidate(host, &label, None) {
+            Some(c) => {
+                let e = &self.labels[c.label as usize];
+                let brand = &self.brands[e.brand];
+                Some(LookalikeDecision {
+                    signal: if c.high { HIGH } else { MEDIUM },
+                    // As `Finding::new` does.
+                    confidence: c.confidence.clamp(0.0, 1.0),
+                    target: Some(brand.domains.first().map_or(e.domain.as_str(), String::as_str)),
+                })
+            }
+            None => mixed_script::mixed_scripts(&label).map(|_| LookalikeDecision {
+                signal: MEDIUM,
+                confidence: 0.6,
+                target: None,
+            }),
+        }
+    }
+
     /// The findings for `host`, ignoring matches against brand `skip` (used by the
     /// false-positive gate to check a brand's own domains against all *other* brands).
     fn findings(&self, host: &HostInfo, skip: Option<usize>) -> Vec<Finding> {
-        let label = host.label.to_lowercase();
+        let label = lower_label(&host.label);
         let best = self.best_candidate(host, &label, skip);
         match best {
             Some(c) => vec![self.finding(host, &label, &c)],
@@ -308,9 +356,9 @@ impl BrandIndex {
         }
     }
 
-    fn best_candidate(&self, host: &HostInfo, label: &str, skip: Option<usize>) -> Option<Candidate> {
-        let mut best: Option<Candidate> = None;
-        let mut offer = |c: Candidate| {
+    fn best_candidate<'a>(&'a self, host: &'a HostInfo, label: &'a str, skip: Option<usize>) -> Option<Candidate<'a>> {
+        let mut best: Option<Candidate<'a>> = None;
+        let mut offer = |c: Candidate<'a>| {
             let brand = self.labels.get(c.label as usize).map(|l| l.brand);
             if brand.is_none() || brand == skip {
                 return;
@@ -330,8 +378,10 @@ impl BrandIndex {
         let is_brand_label = !exact_ids.is_empty();
         let shares_owner_label =
             skip.is_some() && exact_ids.iter().any(|&id| self.labels.get(id as usize).map(|e| e.brand) == skip);
-        let skel = skeleton(label);
-        if let Some(ids) = self.by_skeleton.get(&skel) {
+        // One buffer for every skeleton of this lookup (the label's, then each token's).
+        let mut buf = String::with_capacity(label.len() + 8);
+        skeleton_into(label, &mut buf);
+        if let Some(ids) = self.by_skeleton.get(&buf) {
             for &id in ids {
                 let Some(e) = self.labels.get(id as usize) else {
                     continue;
@@ -364,10 +414,15 @@ impl BrandIndex {
         // 2. Edit distance through the deletion index. Non-ASCII characters that look like one
         //    ASCII letter are folded to it first (`pаypai` → `paypai`).
         if !is_brand_label && (MIN_FUZZY_CHARS - 1..=self.max_label_chars + 2).contains(&n_chars) {
-            let folded: Vec<char> = label.chars().map(fold_char).collect();
+            // `n_chars` is at most `max_label_chars + 2` ≤ `MAX_LEN + 2` here: no allocation.
+            let mut folded = ['\0'; MAX_LEN + 2];
+            for (slot, c) in folded.iter_mut().zip(label.chars()) {
+                *slot = fold_char(c);
+            }
+            let folded = &folded[..n_chars];
             let depth = if n_chars >= 5 { 2 } else { 1 };
             let mut cands = Vec::new();
-            self.deletions.candidates(&folded, depth, &mut cands);
+            self.deletions.candidates(folded, depth, &mut cands);
             for id in cands {
                 let Some(e) = self.labels.get(id as usize) else {
                     continue;
@@ -375,7 +430,7 @@ impl BrandIndex {
                 if e.label == label || Some(e.brand) == skip {
                     continue;
                 }
-                let Some(a) = align(&folded, &e.chars, max_distance(e.chars.len())) else {
+                let Some(a) = align(folded, &e.chars, max_distance(e.chars.len())) else {
                     continue;
                 };
                 if a.distance == 0 && !non_ascii {
@@ -403,7 +458,6 @@ impl BrandIndex {
         let host_text = host.unicode.as_str();
         let reg_start = host_text.len().saturating_sub(host.registrable_unicode.len());
         let suffix_start = host_text.len().saturating_sub(suffix_len(&host.suffix));
-        let mut buf = String::new();
         for (at, token) in embedding::tokens(host_text) {
             if at >= suffix_start {
                 break;
@@ -415,8 +469,8 @@ impl BrandIndex {
                     high: false,
                     confidence: 0.8,
                     kind: Kind::Embedded {
-                        token: self.labels[id as usize].label.clone(),
-                        keyword: Some(word.to_string()),
+                        token: self.labels[id as usize].label.as_str(),
+                        keyword: Some(word),
                         full_domain: None,
                     },
                 });
@@ -438,7 +492,7 @@ impl BrandIndex {
                     .domains
                     .iter()
                     .find(|d| d.starts_with(token) && embedding::full_domain_at(host_text, at, d))
-                    .cloned();
+                    .map(String::as_str);
                 let keyword = keyword_in(host_text, suffix_start, Some(at));
                 let look_alike = e.label != token;
                 if full_domain.is_none() {
@@ -474,7 +528,7 @@ impl BrandIndex {
                     label: id,
                     high: false,
                     confidence: confidence.min(0.9),
-                    kind: Kind::Embedded { token: token.to_string(), keyword, full_domain },
+                    kind: Kind::Embedded { token, keyword, full_domain },
                 });
             }
         }
@@ -496,8 +550,13 @@ impl BrandIndex {
                 .get(name)
                 .and_then(|ids| ids.iter().copied().find(|&id| self.labels.get(id as usize).is_some_and(|e| !e.common)))
         };
+        let (first, last) = (token.as_bytes()[0], token.as_bytes()[token.len() - 1]);
         for &word in embedding::GLUE_WORDS {
-            let hit = token.strip_suffix(word).and_then(brand).or_else(|| token.strip_prefix(word).and_then(brand));
+            // A one-byte check first: most tokens neither start nor end like a glue word.
+            let w = word.as_bytes();
+            let as_suffix = || (w.last() == Some(&last)).then(|| token.strip_suffix(word)).flatten().and_then(brand);
+            let as_prefix = || (w.first() == Some(&first)).then(|| token.strip_prefix(word)).flatten().and_then(brand);
+            let hit = as_suffix().or_else(as_prefix);
             if let Some(id) = hit {
                 return Some((id, word));
             }
@@ -505,7 +564,7 @@ impl BrandIndex {
         None
     }
 
-    fn finding(&self, host: &HostInfo, label: &str, c: &Candidate) -> Finding {
+    fn finding(&self, host: &HostInfo, label: &str, c: &Candidate<'_>) -> Finding {
         let e = &self.labels[c.label as usize];
         let brand = &self.brands[e.brand];
         // A homograph's Unicode form can look exactly like the brand's domain: also show the
@@ -554,7 +613,7 @@ impl BrandIndex {
                         "The address {} starts with {d} ({}), but the site really is {addr}, which {} does not own",
                         host.unicode, brand.name, brand.name
                     ),
-                    None if *token != e.label => format!(
+                    None if *token != e.label.as_str() => format!(
                         "The address {} contains \"{token}\", a look-alike of the name {like}, on {addr}, which {} does not own",
                         host.unicode, brand.name
                     ),
@@ -613,11 +672,21 @@ fn fold_char(c: char) -> char {
 
 /// The first phishing word among the host's tokens before byte `end` (the public suffix),
 /// other than the one at `except`.
-fn keyword_in(host: &str, end: usize, except: Option<usize>) -> Option<String> {
+fn keyword_in(host: &str, end: usize, except: Option<usize>) -> Option<&str> {
     embedding::tokens(host)
         .take_while(|&(at, _)| at < end)
         .find(|&(at, t)| Some(at) != except && embedding::is_phishing_word(t))
-        .map(|(_, t)| t.to_string())
+        .map(|(_, t)| t)
+}
+
+/// The host's registrable label in lowercase (borrowed when it already is: every ASCII label
+/// from a parsed URL).
+fn lower_label(label: &str) -> Cow<'_, str> {
+    if label.bytes().all(|b| b.is_ascii() && !b.is_ascii_uppercase()) {
+        Cow::Borrowed(label)
+    } else {
+        Cow::Owned(label.to_lowercase())
+    }
 }
 
 /// Length in bytes of the Unicode form of an ASCII public suffix.

@@ -363,6 +363,24 @@ impl Engine {
             .collect()
     }
 
+    /// The same for the decision path (`checkUrlCompact`'s engine call,
+    /// `Engine::check_url_decision`): mean µs per URL of `reps` decisions; -1 when unscannable.
+    #[wasm_bindgen(js_name = benchCheckUrlDecisionEach)]
+    pub fn bench_check_url_decision_each(&self, urls: Vec<String>, reps: u32) -> Vec<f64> {
+        let reps = reps.max(1);
+        urls.iter()
+            .map(|u| {
+                let t0 = performance_now();
+                for _ in 0..reps {
+                    if self.inner.check_url_decision(u, &self.settings, &PerformanceClock).is_err() {
+                        return -1.0;
+                    }
+                }
+                (performance_now() - t0) * 1000.0 / f64::from(reps)
+            })
+            .collect()
+    }
+
     /// Scans one features object `reps` times after converting it once; returns each scan's time
     /// in ms (the engine alone, without the JS ⇄ Rust conversions).
     #[wasm_bindgen(js_name = benchScanRaw)]

@@ -258,14 +258,28 @@ impl Engine {
     /// verdict is partial; `signal` is an index into `compactStrings()`, `target` and `source`
     /// are such an index plus one, or 0 when the finding has none. Findings come in the order of
     /// `checkUrl`'s, and score, level and findings are always those of `checkUrl(url)` (same
-    /// engine call, same counters; only the evidence text and the other fields are not sent).
-    /// Bad URLs throw.
+    /// validation, same counters; the engine's decision path, `Engine::check_url_decision`,
+    /// which writes no evidence text). Bad URLs throw.
     #[wasm_bindgen(js_name = checkUrlCompact)]
     pub fn check_url_compact(&mut self, url: &str) -> Result<Vec<u32>, JsError> {
-        let v = self.run(&PageFeatures::from_url(url))?;
-        let mut out = Vec::with_capacity(3 + 3 * v.findings.len());
-        out.extend([v.score, level_code(v.level), u32::from(v.trusted) | (u32::from(v.partial) << 1)]);
-        for x in &v.findings {
+        // `checkUrl`'s validation of URL-only features: only the URL's length can fail.
+        let limit = FeatureLimits::default().max_url_len;
+        if url.len() > limit {
+            self.counters.record_failure("bad_features");
+            let e = core::FeatureError::FieldTooLong { field: "url".into(), len: url.len(), limit };
+            return Err(JsError::new(&e.to_string()));
+        }
+        let d = match self.inner.check_url_decision(url, &self.settings, &PerformanceClock) {
+            Ok(d) => d,
+            Err(e) => {
+                self.counters.record_failure(e.kind());
+                return Err(JsError::new(&e.to_string()));
+            }
+        };
+        self.counters.record_verdict(d.level, d.partial, d.elapsed_us);
+        let mut out = Vec::with_capacity(3 + 3 * d.findings.len());
+        out.extend([d.score, level_code(d.level), u32::from(d.trusted) | (u32::from(d.partial) << 1)]);
+        for x in &d.findings {
             out.push(self.compact.id(&x.signal));
             out.push(x.target.as_deref().map_or(0, |t| self.compact.id(t) + 1));
             out.push(x.source.as_deref().map_or(0, |s| self.compact.id(s) + 1));
