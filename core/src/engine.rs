@@ -147,10 +147,6 @@ impl Engine {
     /// # Errors
     /// [`EngineError`] naming the file and the problem.
     pub fn from_source(src: PackSource) -> Result<Self, EngineError> {
-        let psl = match &src.public_suffix_list {
-            Some(t) => SuffixList::parse(t).map_err(|e| PackError::SuffixList(e.to_string()))?,
-            None => SuffixList::embedded(),
-        };
         let mut literals: Vec<String> = src.config.urgency_keywords.iter().map(|k| k.to_lowercase()).collect();
         let keyword_count = literals.len() as u32;
         let mut brand_literal_owner = Vec::new();
@@ -161,11 +157,19 @@ impl Engine {
                 brand_literal_owner.push(i);
             }
         }
-        let brands = BrandIndex::from_brands(src.brands, &psl);
+        // The rules first: their compile's temporaries are the load's peak, so the Public Suffix
+        // List and the brand index (1.6 MB for the full brand set) are built after they are
+        // freed, in memory they leave (the wasm memory never shrinks).
         let sources: Vec<(&str, &str)> = src.yara.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
         let rules = yara::compile(&sources, &literals).map_err(|e| PackError::Yara(e.to_string()))?;
         drop(sources);
         drop(src.yara);
+        drop(literals);
+        let psl = match &src.public_suffix_list {
+            Some(t) => SuffixList::parse(t).map_err(|e| PackError::SuffixList(e.to_string()))?,
+            None => SuffixList::embedded(),
+        };
+        let brands = BrandIndex::from_brands(src.brands, &psl);
         let reputation = Reputation::from_lists(src.reputation);
         let lower = |v: &Vec<String>| v.iter().map(|s| s.trim().to_ascii_lowercase()).collect::<FastSet<_>>();
         let cdn_allowlist = lower(&src.config.cdn_allowlist);
