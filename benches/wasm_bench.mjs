@@ -10,8 +10,10 @@
 // `bench-api` build (target/wasm-bench, see scripts/bench) adds the bare automaton, the load
 // breakdown and in-wasm timings without the JS ⇄ Rust conversions.
 //
-// Usage: node benches/wasm_bench.mjs [--quick]      (scripts/bench builds the inputs first)
-// Writes target/bench-results/wasm.json.
+// Usage: node benches/wasm_bench.mjs [--quick] [--load-only]   (scripts/bench builds the inputs first)
+//   --load-only  only the load and memory figures (verify+load, load, breakdowns, heap peaks, in
+//                fresh module instances), skipping the scans: a quick before/after of loading
+// Writes target/bench-results/wasm.json (wasm-load.json with --load-only).
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -20,13 +22,15 @@ import { gzipSync } from 'node:zlib';
 import { ROOT, readPackDir } from '../tests/node/helpers.mjs';
 
 const QUICK = process.argv.includes('--quick');
+const LOAD_ONLY = process.argv.includes('--load-only');
 // FW_WASM_PROD_DIR / FW_WASM_BENCH_DIR: other builds of the same two variants (e.g. from a
-// private CARGO_TARGET_DIR), to compare builds without touching the shared ones.
+// private CARGO_TARGET_DIR), to compare builds without touching the shared ones; FW_BENCH_PACK_DIR:
+// another big pack (e.g. a copy in the old format, for a before/after).
 const PROD_DIR = process.env.FW_WASM_PROD_DIR ?? join(ROOT, 'core', 'wasm', 'pkg');
 const BENCH_DIR = process.env.FW_WASM_BENCH_DIR ?? join(ROOT, 'target', 'wasm-bench');
-const PACK_DIR = join(ROOT, 'target', 'bench-pack');
+const PACK_DIR = process.env.FW_BENCH_PACK_DIR ?? join(ROOT, 'target', 'bench-pack');
 const SRC_DIR = join(ROOT, 'target', 'bench-src');
-const OUT = process.env.FW_BENCH_OUT ?? join(ROOT, 'target', 'bench-results', 'wasm.json');
+const OUT = process.env.FW_BENCH_OUT ?? join(ROOT, 'target', 'bench-results', LOAD_ONLY ? 'wasm-load.json' : 'wasm.json');
 const MB = 1024 * 1024;
 
 const GOALS = {
@@ -57,6 +61,8 @@ const now = () => performance.now();
 const sorted = (v) => [...v].sort((a, b) => a - b);
 const median = (v) => sorted(v)[Math.floor(v.length / 2)];
 const percentile = (v, p) => sorted(v)[Math.min(v.length, Math.max(1, Math.ceil((p / 100) * v.length))) - 1];
+const ms = (x) => `${x.toFixed(2)} ms`;
+const mb = (x) => `${(x / MB).toFixed(1)} MB`;
 const timeMs = (fn) => {
   const t = now();
   fn();
@@ -110,6 +116,7 @@ R.verify_load_first_ms = timeMs(() => {
   engine = prod.glue.Engine.fromSignedPack(signedFiles, trust);
 });
 R.memory_after_load_bytes = prod.memory();
+if (LOAD_ONLY) await loadOnly();
 
 // Corpus: one cold pass, then rounds; each page's time is its median over the rounds.
 const cold = corpus.map(({ features }) => timeMs(() => engine.scan(features)));
@@ -266,8 +273,6 @@ R.url_compact_median_raw_us = median(rawDecision);
 for (const x of [eb, bare, yAll, yGen, yDef]) x.free();
 
 // ---- report ----
-const ms = (x) => `${x.toFixed(2)} ms`;
-const mb = (x) => `${(x / MB).toFixed(1)} MB`;
 const rows = [
   ['engine verify+load, big pack (fromSignedPack, median)', `≤ ${GOALS.load_ms} ms`, ms(R.verify_load_median_ms), R.verify_load_median_ms <= GOALS.load_ms],
   ['  first (cold) verify+load', '', ms(R.verify_load_first_ms), null],
@@ -338,3 +343,96 @@ console.log(
 mkdirSync(dirname(OUT), { recursive: true });
 writeFileSync(OUT, `${JSON.stringify(R, null, 2)}\n`);
 console.log(`results: ${OUT}`);
+
+// ---- --load-only: the load and memory figures alone ----
+async function loadOnly() {
+  const runs = QUICK ? 5 : 11;
+  // Each load in a fresh instance of the extension build: the linear memory a client keeps
+  // (it never shrinks) after its first verify+load, and that load's time.
+  const fresh = [];
+  const freshMem = [];
+  for (let i = 0; i < runs; i++) {
+    const p = await instantiate(PROD_DIR, `fresh${i}`);
+    let e;
+    fresh.push(timeMs(() => {
+      e = p.glue.Engine.fromSignedPack(signedFiles, trust);
+    }));
+    freshMem.push(p.memory());
+    e.free();
+  }
+  R.verify_load_fresh_median_ms = median(fresh);
+  R.memory_after_load_fresh_bytes = median(freshMem);
+  // Reloads in one instance (warm JIT, memory already grown).
+  const vloads = [];
+  const loads = [];
+  engine.free();
+  for (let i = 0; i < runs; i++) {
+    const t = now();
+    const e = prod.glue.Engine.fromSignedPack(signedFiles, trust);
+    vloads.push(now() - t);
+    e.free();
+  }
+  for (let i = 0; i < runs; i++) {
+    const t = now();
+    const e = new prod.glue.Engine(packFiles);
+    loads.push(now() - t);
+    e.free();
+  }
+  R.verify_load_median_ms = median(vloads);
+  R.load_median_ms = median(loads);
+  // The bench build: breakdowns and the counting allocator's heap figures.
+  const vl = Array.from({ length: runs }, () => bench.glue.verifyAndLoad(signedFiles));
+  R.verify_load_breakdown_ms = {};
+  for (const k of ['copy', 'verify', 'load', 'total']) R.verify_load_breakdown_ms[k] = median(vl.map((x) => x[k]));
+  const breakdowns = Array.from({ length: runs }, () => bench.glue.loadBreakdown(packFiles));
+  R.load_breakdown_ms = {};
+  for (const k of ['copy', 'parse', 'psl', 'brands', 'yara', 'reputation', 'total']) {
+    R.load_breakdown_ms[k] = median(breakdowns.map((b) => b[k]));
+  }
+  R.load_breakdown_heap_bytes = breakdowns[0].heap;
+  // Linear memory by step, in a fresh bench instance (the first load sets it).
+  const fb = await instantiate(BENCH_DIR, 'bench-fresh');
+  R.load_breakdown_memory_initial_bytes = fb.memory();
+  R.load_breakdown_memory_bytes = fb.glue.loadBreakdown(packFiles).memory;
+  const [live0] = bench.glue.heapStats(true);
+  const eb = new bench.glue.Engine(packFiles);
+  const [live1, peak1] = bench.glue.heapStats(true);
+  R.engine_heap_bytes = live1 - live0;
+  R.engine_load_peak_heap_bytes = peak1 - live0;
+  eb.free();
+  const [live2] = bench.glue.heapStats(true);
+  const es = bench.glue.Engine.fromSignedPack(signedFiles, trust);
+  const [live3, peak3] = bench.glue.heapStats(true);
+  R.signed_engine_heap_bytes = live3 - live2;
+  R.signed_load_peak_heap_bytes = peak3 - live2;
+  es.free();
+  const b = R.load_breakdown_ms;
+  const h = R.load_breakdown_heap_bytes;
+  const v = R.verify_load_breakdown_ms;
+  console.log(`wasm engine load under node ${process.version}, ${R.machine.cpus} cores, ${R.date}, ${runs} runs each (medians)`);
+  console.log(`pack: ${(packBytes / MB).toFixed(2)} MB of files`);
+  console.log(`verify+load (fromSignedPack), fresh instance each: ${ms(R.verify_load_fresh_median_ms)}; reloads in one instance: ${ms(R.verify_load_median_ms)}`);
+  console.log(`load only (new Engine), reloads: ${ms(R.load_median_ms)}`);
+  console.log(`wasm memory after the first verify+load (fresh instances): ${mb(R.memory_after_load_fresh_bytes)} (first instance ${mb(R.memory_after_load_bytes)})`);
+  console.log(`bench build verifyAndLoad (ms): copy ${v.copy.toFixed(1)}, verify ${v.verify.toFixed(1)}, load ${v.load.toFixed(1)}, total ${v.total.toFixed(1)}`);
+  console.log(
+    `load breakdown (ms): copy ${b.copy.toFixed(1)}, parse ${b.parse.toFixed(1)}, psl ${b.psl.toFixed(1)}, ` +
+      `brands ${b.brands.toFixed(1)}, yara ${b.yara.toFixed(1)}, reputation ${b.reputation.toFixed(1)}, total ${b.total.toFixed(1)}`,
+  );
+  console.log(
+    `heap: engine ${mb(R.engine_heap_bytes)} (new Engine peak ${mb(R.engine_load_peak_heap_bytes)}; fromSignedPack peak ` +
+      `${mb(R.signed_load_peak_heap_bytes)}); by step: files copy ${mb(h.copy)}, parsed pack ${mb(h.parse)}, ` +
+      `psl ${mb(h.psl)}, brands ${mb(h.brands)}, yara ${mb(h.yara)}, reputation ${mb(h.reputation)}`,
+  );
+  const lm = R.load_breakdown_memory_bytes;
+  if (lm) {
+    console.log(
+      `linear memory after each step of loadBreakdown (fresh bench instance, ${mb(R.load_breakdown_memory_initial_bytes)} at start): ` +
+        `copy ${mb(lm.copy)}, parse ${mb(lm.parse)}, psl ${mb(lm.psl)}, brands ${mb(lm.brands)}, yara ${mb(lm.yara)}, reputation ${mb(lm.reputation)}`,
+    );
+  }
+  mkdirSync(dirname(OUT), { recursive: true });
+  writeFileSync(OUT, `${JSON.stringify(R, null, 2)}\n`);
+  console.log(`results: ${OUT}`);
+  process.exit(0);
+}

@@ -41,6 +41,17 @@ pub enum EngineError {
     Pack(#[from] PackError),
 }
 
+/// [`Engine::from_staged_files`] failed.
+#[derive(Debug, thiserror::Error)]
+pub enum StagedLoadError<E> {
+    /// The pack's files are wrong.
+    #[error(transparent)]
+    Engine(#[from] EngineError),
+    /// The second stage's files could not be had.
+    #[error("the reputation files could not be read")]
+    Source(E),
+}
+
 /// A page could not be scanned at all.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum ScanError {
@@ -209,15 +220,45 @@ impl Engine {
         Self::from_source(PackSource::from_owned_files(files)?)
     }
 
+    /// Loads a pack in two stages, so that its largest files (the reputation lists) never share
+    /// memory with the rule compiler's working set: `first` (every file but the `reputation/…`
+    /// ones, see [`crate::pack::is_reputation_file`]) is parsed and compiled — brands, YARA
+    /// rules, whose sources are freed right after — and only then is `rest` called for the
+    /// reputation files, whose compiled lists are adopted without a copy. In the wasm build,
+    /// where the linear memory never shrinks, this keeps the load peak at the larger of the two
+    /// stages instead of their sum. The engine is the one [`Engine::from_owned_files`] builds
+    /// from all the files (lists in file-name order); the errors are the same, except that when
+    /// a pack has several faults, those of the first stage are reported before those of the
+    /// reputation files.
+    ///
+    /// # Errors
+    /// [`StagedLoadError::Engine`] naming the file and the problem; [`StagedLoadError::Source`]
+    /// when `rest` fails.
+    pub fn from_staged_files<E>(
+        first: PackFiles,
+        rest: impl FnOnce() -> Result<PackFiles, E>,
+    ) -> Result<Self, StagedLoadError<E>> {
+        let engine_err = |e: PackError| StagedLoadError::Engine(EngineError::Pack(e));
+        let mut src = PackSource::from_owned_files(first).map_err(engine_err)?;
+        let mut lists = std::mem::take(&mut src.reputation);
+        let mut engine = Self::from_source(src).map_err(StagedLoadError::Engine)?;
+        for (name, bytes) in rest().map_err(StagedLoadError::Source)? {
+            if let Some(list) =
+                crate::pack::parse_reputation_file(&name, std::borrow::Cow::Owned(bytes)).map_err(engine_err)?
+            {
+                lists.push(list);
+            }
+        }
+        lists.sort_by(|a, b| a.file.cmp(&b.file));
+        engine.reputation = Reputation::from_lists(lists);
+        Ok(engine)
+    }
+
     /// Compiles a parsed pack.
     ///
     /// # Errors
     /// [`EngineError`] naming the file and the problem.
     pub fn from_source(src: PackSource) -> Result<Self, EngineError> {
-        let psl = match &src.public_suffix_list {
-            Some(t) => SuffixList::parse(t).map_err(|e| PackError::SuffixList(e.to_string()))?,
-            None => SuffixList::embedded(),
-        };
         let mut literals: Vec<String> = src.config.urgency_keywords.iter().map(|k| k.to_lowercase()).collect();
         let keyword_count = literals.len() as u32;
         let mut brand_literal_owner = Vec::new();
@@ -228,11 +269,19 @@ impl Engine {
                 brand_literal_owner.push(i);
             }
         }
-        let brands = BrandIndex::from_brands(src.brands, &psl);
+        // The rules first: their compile's temporaries are the load's peak, so the Public Suffix
+        // List and the brand index (1.6 MB for the full brand set) are built after they are
+        // freed, in memory they leave (the wasm memory never shrinks).
         let sources: Vec<(&str, &str)> = src.yara.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
         let rules = yara::compile(&sources, &literals).map_err(|e| PackError::Yara(e.to_string()))?;
         drop(sources);
         drop(src.yara);
+        drop(literals);
+        let psl = match &src.public_suffix_list {
+            Some(t) => SuffixList::parse(t).map_err(|e| PackError::SuffixList(e.to_string()))?,
+            None => SuffixList::embedded(),
+        };
+        let brands = BrandIndex::from_brands(src.brands, &psl);
         let reputation = Reputation::from_lists(src.reputation);
         let lower = |v: &Vec<String>| v.iter().map(|s| s.trim().to_ascii_lowercase()).collect::<FastSet<_>>();
         let cdn_allowlist = lower(&src.config.cdn_allowlist);

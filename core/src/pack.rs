@@ -272,35 +272,14 @@ impl PackSource {
         let mut psl_bytes = None;
         for (name, bytes) in rest {
             let name = name.as_ref();
-            let too_large = || PackError::TooLarge { file: name.into(), size: bytes.len(), limit: MAX_PACK_FILE_BYTES };
             if let Some(rest) = name.strip_prefix("rules/") {
                 if rest.ends_with(".yar") || rest.ends_with(".yara") {
                     yara.push((name.to_string(), into_text(name, bytes)?));
                 }
-            } else if name.starts_with("reputation/") && name.ends_with(".txt") {
-                reputation.push(parse_reputation(name, text(name, &bytes)?)?);
-            } else if name.starts_with("reputation/") && name.ends_with(".fwrep") {
-                if bytes.len() > MAX_PACK_FILE_BYTES {
-                    return Err(too_large());
+            } else if is_reputation_file(name) {
+                if let Some(list) = parse_reputation_file(name, bytes)? {
+                    reputation.push(list);
                 }
-                let (source, kind, table) = crate::reputation::FingerprintTable::from_file(bytes.into_owned())
-                    .map_err(|e| PackError::Invalid { file: name.into(), message: e.to_string() })?;
-                reputation.push(ReputationList {
-                    file: name.into(),
-                    source,
-                    kind,
-                    entries: Vec::new(),
-                    fingerprints: Vec::new(),
-                    metamask: None,
-                    table: Some(table),
-                });
-            } else if name.starts_with("reputation/") && name.ends_with(".fwmm") {
-                if bytes.len() > MAX_PACK_FILE_BYTES {
-                    return Err(too_large());
-                }
-                let list = crate::reputation::MetaMaskList::from_bytes(&bytes)
-                    .map_err(|e| PackError::Invalid { file: name.into(), message: e.to_string() })?;
-                reputation.push(list.into_list(name));
             } else if name == "public_suffix_list.dat" {
                 psl_bytes = Some(bytes);
             }
@@ -311,6 +290,54 @@ impl PackSource {
         };
         Ok(Self { config, brands, yara, reputation, public_suffix_list })
     }
+}
+
+/// Whether a pack file belongs to the reputation lists (`reputation/…`): what
+/// [`crate::Engine::from_staged_files`] loads last.
+pub fn is_reputation_file(name: &str) -> bool {
+    name.starts_with("reputation/")
+}
+
+/// Parses one `reputation/…` file: a text list (`.txt`), a compiled list (`.fwrep`, whose bytes
+/// become the lookup table without a copy when owned) or a MetaMask list (`.fwmm`); `None` for
+/// other files (deltas are resolved before loading; anything else is ignored, as by
+/// [`PackSource::from_files`]).
+///
+/// # Errors
+/// [`PackError`] naming the file.
+pub fn parse_reputation_file(name: &str, bytes: Cow<'_, [u8]>) -> Result<Option<ReputationList>, PackError> {
+    if !is_reputation_file(name) {
+        return Ok(None);
+    }
+    let too_large = || PackError::TooLarge { file: name.into(), size: bytes.len(), limit: MAX_PACK_FILE_BYTES };
+    if name.ends_with(".txt") {
+        return Ok(Some(parse_reputation(name, text(name, &bytes)?)?));
+    }
+    if name.ends_with(".fwrep") {
+        if bytes.len() > MAX_PACK_FILE_BYTES {
+            return Err(too_large());
+        }
+        let (source, kind, table) = crate::reputation::FingerprintTable::from_file(bytes.into_owned())
+            .map_err(|e| PackError::Invalid { file: name.into(), message: e.to_string() })?;
+        return Ok(Some(ReputationList {
+            file: name.into(),
+            source,
+            kind,
+            entries: Vec::new(),
+            fingerprints: Vec::new(),
+            metamask: None,
+            table: Some(table),
+        }));
+    }
+    if name.ends_with(".fwmm") {
+        if bytes.len() > MAX_PACK_FILE_BYTES {
+            return Err(too_large());
+        }
+        let list = crate::reputation::MetaMaskList::from_bytes(&bytes)
+            .map_err(|e| PackError::Invalid { file: name.into(), message: e.to_string() })?;
+        return Ok(Some(list.into_list(name)));
+    }
+    Ok(None)
 }
 
 fn validate_config(c: &PackConfig) -> Result<(), PackError> {

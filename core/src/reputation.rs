@@ -1,9 +1,14 @@
 //! Offline reputation sets: hosts, registrable domains, URL prefixes and IPs from threat feeds.
 //!
-//! Each list becomes a sorted array of 64-bit XXH3 fingerprints (a "sorted hash table"), held in
-//! the engine as a [`FingerprintTable`]: about 6 bytes per indicator (the top 16 bits select a
-//! bucket), a bucket lookup and a short binary search per query, false-positive rate ≈ n / 2⁶⁴ per lookup (≈ 5·10⁻¹⁴
-//! for a million entries), far below the spec's 10⁻⁶ bloom filter, with no false negatives.
+//! Each list becomes a sorted array of 48-bit fingerprints (the top 48 bits of the XXH3-64 of the
+//! normalized indicator: a "sorted hash table"), held in the engine as a [`FingerprintTable`]:
+//! the top 16 bits of a fingerprint select a bucket and each entry keeps the other 32, so a
+//! million-host list takes 4 bytes per host (plus a 256 KB bucket table), and a lookup is one
+//! bucket plus a binary search of about 15 entries. There are no false negatives; a false
+//! positive needs another indicator with the same 48 bits: probability n / 2⁴⁸ per probe
+//! (3.6·10⁻⁹ for a million hosts). A page probes each list at most a few times (its host and
+//! parent hosts, or its URL prefixes: k ≤ 20 even for deep paths), so a page is falsely listed
+//! with probability ≤ k·n / 2⁴⁸ ≈ 7·10⁻⁸ for a million-entry list, below the spec's 10⁻⁶.
 //!
 //! Three artifacts live here:
 //!
@@ -21,6 +26,29 @@ use crate::domain::HostInfo;
 use crate::pack::{IndicatorKind, ReputationList};
 use crate::verdict::Finding;
 
+/// Bits of a list fingerprint: the top 48 bits of the indicator's XXH3-64.
+pub const LIST_FINGERPRINT_BITS: u32 = 48;
+
+/// The bits of a 64-bit [`fingerprint`] that a compiled list keeps (the low 16 are dropped).
+pub const LIST_FINGERPRINT_MASK: u64 = u64::MAX << (64 - LIST_FINGERPRINT_BITS);
+
+/// The fingerprint a compiled list stores for a normalized indicator: its [`fingerprint`] with
+/// the low 16 bits cleared (a `u64` whose top 48 bits are the fingerprint).
+pub fn list_fingerprint(indicator: &str) -> u64 {
+    fingerprint(indicator) & LIST_FINGERPRINT_MASK
+}
+
+/// Masks, sorts and deduplicates fingerprints.
+fn normalize_fingerprints(hashes: &mut Vec<u64>) {
+    for h in hashes.iter_mut() {
+        *h &= LIST_FINGERPRINT_MASK;
+    }
+    if !hashes.is_sorted() {
+        hashes.sort_unstable();
+    }
+    hashes.dedup();
+}
+
 /// One compiled list.
 #[derive(Debug, Clone)]
 pub struct FingerprintSet {
@@ -28,6 +56,7 @@ pub struct FingerprintSet {
     pub source: String,
     /// What the entries are.
     pub kind: IndicatorKind,
+    /// List fingerprints ([`LIST_FINGERPRINT_MASK`] applied), strictly increasing.
     hashes: Vec<u64>,
 }
 
@@ -35,41 +64,39 @@ impl FingerprintSet {
     /// Builds the set from normalized entries.
     pub fn new(source: &str, kind: IndicatorKind, entries: &[String]) -> Self {
         let mut hashes: Vec<u64> = entries.iter().map(|e| fingerprint(e)).collect();
-        hashes.sort_unstable();
-        hashes.dedup();
+        normalize_fingerprints(&mut hashes);
         Self { source: source.to_string(), kind, hashes }
     }
 
     /// Builds the set from a pack list (its text entries and precomputed fingerprints).
     pub fn from_list(list: &ReputationList) -> Self {
         let mut hashes: Vec<u64> = list.entries.iter().map(|e| fingerprint(e)).collect();
-        if hashes.is_empty() {
-            hashes = list.fingerprints.clone();
-        } else {
-            hashes.extend_from_slice(&list.fingerprints);
-            hashes.sort_unstable();
-            hashes.dedup();
+        hashes.extend_from_slice(&list.fingerprints);
+        if let Some(t) = &list.table {
+            hashes.extend(t.to_vec());
         }
+        normalize_fingerprints(&mut hashes);
         Self { source: list.source.clone(), kind: list.kind, hashes }
     }
 
     /// Like [`FingerprintSet::from_list`], but takes the list and moves its fingerprints instead
     /// of copying them (a million-entry list is 8 MB: loading must not hold it twice).
-    pub fn from_owned_list(list: ReputationList) -> Self {
-        if list.entries.is_empty() {
+    pub fn from_owned_list(mut list: ReputationList) -> Self {
+        if list.entries.is_empty() && list.table.is_none() {
+            normalize_fingerprints(&mut list.fingerprints);
             return Self { source: list.source, kind: list.kind, hashes: list.fingerprints };
         }
         Self::from_list(&list)
     }
 
-    /// Builds the set from fingerprints (sorted and deduplicated here).
+    /// Builds the set from 64-bit fingerprints (masked to list fingerprints, sorted and
+    /// deduplicated here).
     pub fn from_fingerprints(source: &str, kind: IndicatorKind, mut hashes: Vec<u64>) -> Self {
-        hashes.sort_unstable();
-        hashes.dedup();
+        normalize_fingerprints(&mut hashes);
         Self { source: source.to_string(), kind, hashes }
     }
 
-    /// The fingerprints, strictly increasing.
+    /// The list fingerprints (see [`list_fingerprint`]), strictly increasing.
     pub fn fingerprints(&self) -> &[u64] {
         &self.hashes
     }
@@ -87,28 +114,28 @@ impl FingerprintSet {
         }
     }
 
-    /// Serializes the set in the compiled `.fwrep` format, version 2 (integers little-endian):
+    /// Serializes the set in the compiled `.fwrep` format, version 3 (integers little-endian):
     ///
     /// | bytes | what |
     /// |---|---|
-    /// | 6 | magic `FWREP` followed by format version `0x02` |
+    /// | 6 | magic `FWREP` followed by format version `0x03` |
     /// | 1 | kind: 0 host, 1 domain, 2 url, 3 ip |
     /// | 2 | length of the source name (u16), then the name (UTF-8, ≤ 256 bytes) |
     /// | 4 | number of fingerprints n (u32) |
     /// | 1 | bucket bits b: 0, 8, 16 or 24 (the largest multiple of 8 ≤ log₂ n, at most 24) |
     /// | 2^b varints | when b > 0: the number of fingerprints in each bucket (LEB128), bucket = top b bits |
-    /// | (8 − b/8)·n | the low 64 − b bits of each fingerprint (XXH3-64 of the normalized indicator), in increasing order |
+    /// | (6 − b/8)·n | the low 48 − b bits of each 48-bit fingerprint (the top 48 bits of the XXH3-64 of the normalized indicator), in increasing order |
     ///
     /// Fingerprints are uniform, so dropping the bucket bits saves b/8 bytes each for about one
-    /// count byte per bucket: 1,000,000 fingerprints take 6.07 MB instead of 8 MB. The
-    /// engine looks fingerprints up in this layout directly ([`FingerprintTable`], which keeps
-    /// the file's bytes). Version 1 (`FWREP\x01`: n, then 8·n bytes of
-    /// fingerprints) is still read.
+    /// count byte per bucket: 1,000,000 fingerprints take 4.07 MB (version 2, with 64-bit
+    /// fingerprints, took 6.07 MB). The engine looks fingerprints up in this layout directly
+    /// ([`FingerprintTable`], which keeps the file's bytes). Versions 1 and 2 are refused with
+    /// [`FingerprintError::OldVersion`] (recompile the list).
     pub fn to_bytes(&self) -> Vec<u8> {
         let n = self.hashes.len();
         let b = bucket_bits(n);
-        let low = 8 - (b / 8) as usize;
-        let mut out = Vec::with_capacity(14 + self.source.len() + (1usize << b) + n * low);
+        let width = entry_width(b);
+        let mut out = Vec::with_capacity(14 + self.source.len() + (1usize << b) + n * width);
         out.extend_from_slice(MAGIC);
         out.push(kind_byte(self.kind));
         put_str(&mut out, &self.source, 256);
@@ -126,46 +153,24 @@ impl FingerprintSet {
             }
         }
         for h in &self.hashes {
-            out.extend_from_slice(&h.to_le_bytes()[..low]);
+            out.extend_from_slice(&(h >> (64 - LIST_FINGERPRINT_BITS)).to_le_bytes()[..width]);
         }
         out
     }
 
-    /// Parses the compiled `.fwrep` format (version 2, see [`FingerprintSet::to_bytes`], or 1).
+    /// Parses the compiled `.fwrep` format (version 3, see [`FingerprintSet::to_bytes`]).
     ///
     /// # Errors
-    /// [`FingerprintError`] saying what is wrong and at which byte.
+    /// [`FingerprintError`] saying what is wrong and at which byte;
+    /// [`FingerprintError::OldVersion`] for a list compiled in an older format.
     pub fn from_bytes(b: &[u8]) -> Result<Self, FingerprintError> {
-        if b.len() < 13 || (&b[..6] != MAGIC && &b[..6] != MAGIC_V1) {
-            return Err(FingerprintError::Magic);
-        }
-        let v1 = &b[..6] == MAGIC_V1;
-        let kind = kind_from_byte(b[6])?;
-        let name_len = u16::from_le_bytes([b[7], b[8]]) as usize;
-        if name_len > 256 {
-            return Err(FingerprintError::SourceTooLong(name_len));
-        }
-        let name_end = 9 + name_len;
-        let source =
-            b.get(9..name_end).and_then(|s| std::str::from_utf8(s).ok()).ok_or(FingerprintError::Source)?.to_string();
-        let mut r = Reader { b, at: name_end };
-        let count = r.u32()? as usize;
-        if v1 {
-            let body = &b[r.at..];
-            if body.len() != count.saturating_mul(8) {
-                return Err(FingerprintError::Length { expected: count.saturating_mul(8), found: body.len() });
-            }
-            return Ok(Self { source, kind, hashes: sorted_hashes(body)? });
-        }
-        let bits = r.take(1)?[0];
-        if !matches!(bits, 0 | 8 | 16 | 24) {
-            return Err(FingerprintError::BucketBits(bits));
-        }
-        let low = 8 - (bits / 8) as usize;
-        let buckets = if bits == 0 { 0 } else { 1usize << bits };
-        let mut counts = Vec::with_capacity(buckets.min(b.len() - r.at));
-        let mut total = 0usize;
+        let header = parse_header(b)?;
+        let Header { source, kind, count, bits, counts_at } = header;
+        let width = entry_width(bits);
+        let mut r = Reader { b, at: counts_at };
+        let mut counts = Vec::with_capacity(if bits == 0 { 0 } else { (1usize << bits).min(b.len() - r.at) });
         if bits > 0 {
+            let mut total = 0usize;
             for _ in 0..(1u32 << bits) {
                 let c = r.varint()?;
                 total = total.saturating_add(usize::try_from(c).unwrap_or(usize::MAX));
@@ -176,20 +181,18 @@ impl FingerprintSet {
             }
         }
         let body = &b[r.at..];
-        if body.len() != count.saturating_mul(low) {
-            return Err(FingerprintError::Length { expected: count.saturating_mul(low), found: body.len() });
+        if body.len() != count.saturating_mul(width) {
+            return Err(FingerprintError::Length { expected: count.saturating_mul(width), found: body.len() });
         }
         let mut hashes = Vec::with_capacity(count);
-        let mut chunks = body.chunks_exact(low);
+        let mut chunks = body.chunks_exact(width);
+        let shift = 64 - LIST_FINGERPRINT_BITS;
         let mut push = |bucket: u64, hashes: &mut Vec<u64>| -> Result<(), FingerprintError> {
             let chunk = chunks.next().ok_or(FingerprintError::Truncated { at: b.len() })?;
             let mut a = [0u8; 8];
-            a[..low].copy_from_slice(chunk);
-            let h = if bits == 0 {
-                u64::from_le_bytes(a)
-            } else {
-                bucket << (64 - u32::from(bits)) | u64::from_le_bytes(a)
-            };
+            a[..width].copy_from_slice(chunk);
+            let low = u64::from_le_bytes(a) << shift;
+            let h = if bits == 0 { low } else { bucket << (64 - u32::from(bits)) | low };
             if hashes.last().is_some_and(|&p| p >= h) {
                 return Err(FingerprintError::Unsorted { index: hashes.len() });
             }
@@ -222,7 +225,7 @@ impl FingerprintSet {
 
     /// Membership test.
     pub fn contains(&self, indicator: &str) -> bool {
-        self.hashes.binary_search(&fingerprint(indicator)).is_ok()
+        self.hashes.binary_search(&list_fingerprint(indicator)).is_ok()
     }
 
     /// Bytes of memory held.
@@ -231,16 +234,56 @@ impl FingerprintSet {
     }
 }
 
-/// Sorted 64-bit fingerprints held compactly for lookups, in the layout of a `.fwrep` v2 file:
+/// The header of a `.fwrep` v3 file, up to the bucket counts.
+struct Header {
+    source: String,
+    kind: IndicatorKind,
+    count: usize,
+    bits: u8,
+    /// Offset of the bucket counts.
+    counts_at: usize,
+}
+
+fn parse_header(b: &[u8]) -> Result<Header, FingerprintError> {
+    if b.len() >= 6 && &b[..5] == b"FWREP" && (1..MAGIC[5]).contains(&b[5]) {
+        return Err(FingerprintError::OldVersion(b[5]));
+    }
+    if b.len() < 13 || &b[..6] != MAGIC {
+        return Err(FingerprintError::Magic);
+    }
+    let kind = kind_from_byte(b[6])?;
+    let name_len = u16::from_le_bytes([b[7], b[8]]) as usize;
+    if name_len > 256 {
+        return Err(FingerprintError::SourceTooLong(name_len));
+    }
+    let name_end = 9 + name_len;
+    let source =
+        b.get(9..name_end).and_then(|s| std::str::from_utf8(s).ok()).ok_or(FingerprintError::Source)?.to_string();
+    let mut r = Reader { b, at: name_end };
+    let count = r.u32()? as usize;
+    let bits = r.take(1)?[0];
+    if !matches!(bits, 0 | 8 | 16 | 24) {
+        return Err(FingerprintError::BucketBits(bits));
+    }
+    Ok(Header { source, kind, count, bits, counts_at: r.at })
+}
+
+/// Bytes per entry of a table or file with `bits` bucket bits: the 48 − bits low bits.
+fn entry_width(bits: u8) -> usize {
+    (LIST_FINGERPRINT_BITS as usize - bits as usize) / 8
+}
+
+/// Sorted list fingerprints held compactly for lookups, in the layout of a `.fwrep` v3 file:
 /// the top `bits` bits (0, 8 or 16) of a fingerprint pick a bucket, and each bucket keeps only
-/// the low `64 − bits` bits of its fingerprints, in increasing order. A million fingerprints take
-/// 6 MB plus a 256 KB bucket table instead of 8 MB, and a lookup is one bucket plus a binary
+/// the other `48 − bits` bits of its 48-bit fingerprints, in increasing order. A million
+/// fingerprints take 4 MB plus a 256 KB bucket table, and a lookup is one bucket plus a binary
 /// search of about 15 entries. Loaded from a `.fwrep` file, the table *is* the file's bytes (no
 /// decoding, no second copy).
 #[derive(Clone, PartialEq, Eq)]
 pub struct FingerprintTable {
     bits: u32,
-    low: usize,
+    /// Bytes per entry: 6, 5 or 4.
+    width: usize,
     /// Index of the first entry of each bucket, plus the total at the end (empty when `bits` is 0).
     offsets: Vec<u32>,
     data: Vec<u8>,
@@ -258,75 +301,99 @@ impl std::fmt::Debug for FingerprintTable {
 /// Largest bucket-bits value a table keeps (2¹⁶ buckets: a 256 KB offset table).
 const TABLE_MAX_BITS: u8 = 16;
 
-impl FingerprintTable {
-    /// A table over strictly increasing fingerprints.
-    pub fn from_sorted(hashes: &[u64]) -> Self {
-        let n = hashes.len();
-        let bits = bucket_bits(n).min(TABLE_MAX_BITS);
-        let low = 8 - (bits / 8) as usize;
-        let mut data = Vec::with_capacity(n * low);
-        for h in hashes {
-            data.extend_from_slice(&h.to_le_bytes()[..low]);
+/// Reads the `W`-byte little-endian entry `i` of `data` from `start`.
+#[inline(always)]
+fn read_entry<const W: usize>(data: &[u8], start: usize, i: usize) -> u64 {
+    let at = start + i * W;
+    let mut a = [0u8; 8];
+    a[..W].copy_from_slice(&data[at..at + W]);
+    u64::from_le_bytes(a)
+}
+
+/// Binary search for `key` among the `W`-byte entries `lo..hi`.
+#[inline(always)]
+fn search<const W: usize>(data: &[u8], start: usize, mut lo: usize, mut hi: usize, key: u64) -> bool {
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        let v = read_entry::<W>(data, start, mid);
+        if v == key {
+            return true;
         }
-        let offsets = if bits == 0 {
-            Vec::new()
+        if v < key {
+            lo = mid + 1;
         } else {
-            let shift = 64 - u32::from(bits);
-            let mut offsets = Vec::with_capacity((1 << bits) + 1);
-            let mut i = 0;
-            for bucket in 0..(1u64 << bits) {
-                offsets.push(i as u32);
-                while i < n && hashes[i] >> shift == bucket {
-                    i += 1;
+            hi = mid;
+        }
+    }
+    false
+}
+
+impl FingerprintTable {
+    /// A table over increasing 64-bit fingerprints (masked to list fingerprints here; equal ones
+    /// are kept once).
+    pub fn from_sorted(hashes: &[u64]) -> Self {
+        let bits = bucket_bits(hashes.len()).min(TABLE_MAX_BITS);
+        let width = entry_width(bits);
+        let shift = 64 - LIST_FINGERPRINT_BITS;
+        let mut data = Vec::with_capacity(hashes.len() * width);
+        let mut offsets = Vec::with_capacity(if bits == 0 { 0 } else { (1 << bits) + 1 });
+        let top = |h: u64| if bits == 0 { 0 } else { (h >> (64 - u32::from(bits))) as usize };
+        let mut prev: Option<u64> = None;
+        let mut n = 0usize;
+        for &h in hashes {
+            let h = h & LIST_FINGERPRINT_MASK;
+            if prev == Some(h) {
+                continue;
+            }
+            prev = Some(h);
+            if bits > 0 {
+                while offsets.len() <= top(h) {
+                    offsets.push(n as u32);
                 }
             }
-            offsets.push(n as u32);
-            offsets
-        };
-        Self { bits: u32::from(bits), low, offsets, data, start: 0, len: n }
+            data.extend_from_slice(&(h >> shift).to_le_bytes()[..width]);
+            n += 1;
+        }
+        if bits > 0 {
+            while offsets.len() <= 1 << bits {
+                offsets.push(n as u32);
+            }
+        }
+        Self { bits: u32::from(bits), width, offsets, data, start: 0, len: n }
     }
 
-    /// Takes a compiled `.fwrep` file (either version) as the table, keeping its bytes when they
-    /// already have the table's layout. Returns the source name, the kind and the table.
+    /// Takes a compiled `.fwrep` file as the table, keeping its bytes. Returns the source name,
+    /// the kind and the table.
     ///
     /// # Errors
     /// Exactly the [`FingerprintError`] of [`FingerprintSet::from_bytes`] for the same bytes.
     pub fn from_file(bytes: Vec<u8>) -> Result<(String, IndicatorKind, Self), FingerprintError> {
-        match Self::layout_of(&bytes) {
-            Some((source, kind, bits, offsets, start, len)) => {
-                let low = 8 - (bits / 8) as usize;
-                Ok((source, kind, Self { bits: u32::from(bits), low, offsets, data: bytes, start, len }))
+        let header = parse_header(&bytes)?;
+        if header.bits > TABLE_MAX_BITS {
+            // 2²⁴ buckets (more than 16 million entries): decoded and rebuilt with 2¹⁶.
+            let set = FingerprintSet::from_bytes(&bytes)?;
+            let table = Self::from_sorted(&set.hashes);
+            return Ok((set.source, set.kind, table));
+        }
+        match Self::layout_of(&bytes, &header) {
+            Some((offsets, start)) => {
+                let Header { source, kind, count, bits, .. } = header;
+                let width = entry_width(bits);
+                Ok((source, kind, Self { bits: u32::from(bits), width, offsets, data: bytes, start, len: count }))
             }
+            // A damaged file: the full decoder says what is wrong.
             None => {
-                // Version 1, 2²⁴ buckets, or a damaged file: the full decoder (and its error).
-                let set = FingerprintSet::from_bytes(&bytes)?;
-                let table = Self::from_sorted(&set.hashes);
-                Ok((set.source, set.kind, table))
+                Err(FingerprintSet::from_bytes(&bytes).err().unwrap_or(FingerprintError::Truncated { at: bytes.len() }))
             }
         }
     }
 
-    /// The bucket table of a valid v2 file with at most [`TABLE_MAX_BITS`] bucket bits:
-    /// `(source, kind, bits, offsets, first entry, count)`; `None` for anything else.
-    #[allow(clippy::type_complexity)]
-    fn layout_of(b: &[u8]) -> Option<(String, IndicatorKind, u8, Vec<u32>, usize, usize)> {
-        if b.len() < 13 || &b[..6] != MAGIC {
-            return None;
-        }
-        let kind = kind_from_byte(b[6]).ok()?;
-        let name_len = u16::from_le_bytes([b[7], b[8]]) as usize;
-        if name_len > 256 {
-            return None;
-        }
-        let name_end = 9 + name_len;
-        let source = std::str::from_utf8(b.get(9..name_end)?).ok()?.to_string();
-        let mut r = Reader { b, at: name_end };
-        let count = r.u32().ok()? as usize;
-        let bits = r.take(1).ok()?[0];
-        if !matches!(bits, 0 | 8 | 16) {
-            return None;
-        }
-        let low = 8 - (bits / 8) as usize;
+    /// The bucket offsets and the first entry's offset of a valid v3 file with at most
+    /// [`TABLE_MAX_BITS`] bucket bits; `None` when the file is damaged.
+    fn layout_of(b: &[u8], h: &Header) -> Option<(Vec<u32>, usize)> {
+        let (count, bits) = (h.count, h.bits);
+        let width = entry_width(bits);
+        let mut r = Reader { b, at: h.counts_at };
         let mut offsets = Vec::new();
         if bits > 0 {
             offsets.reserve((1 << bits) + 1);
@@ -341,32 +408,21 @@ impl FingerprintTable {
             offsets.push(u32::try_from(total).ok()?);
         }
         let start = r.at;
-        if b.len() - start != count.checked_mul(low)? {
+        if b.len() - start != count.checked_mul(width)? {
             return None;
         }
         // Strictly increasing: within each bucket (the bucket bits order the buckets).
-        let read = |i: usize| {
-            let mut a = [0u8; 8];
-            a[..low].copy_from_slice(&b[start + i * low..start + (i + 1) * low]);
-            u64::from_le_bytes(a)
+        let sorted = |lo: usize, hi: usize| match width {
+            4 => increasing::<4>(b, start, lo, hi),
+            5 => increasing::<5>(b, start, lo, hi),
+            _ => increasing::<6>(b, start, lo, hi),
         };
-        let mut ranges: Vec<(usize, usize)> = Vec::new();
         if bits == 0 {
-            ranges.push((0, count));
+            sorted(0, count).then_some(())?;
         } else {
-            ranges.extend(offsets.windows(2).map(|w| (w[0] as usize, w[1] as usize)));
+            offsets.windows(2).all(|w| sorted(w[0] as usize, w[1] as usize)).then_some(())?;
         }
-        for (lo, hi) in ranges {
-            let mut prev: Option<u64> = None;
-            for i in lo..hi {
-                let v = read(i);
-                if prev.is_some_and(|p| p >= v) {
-                    return None;
-                }
-                prev = Some(v);
-            }
-        }
-        Some((source, kind, bits, offsets, start, count))
+        Some((offsets, start))
     }
 
     /// Number of fingerprints.
@@ -379,32 +435,22 @@ impl FingerprintTable {
         self.len == 0
     }
 
+    /// Whether the table holds fingerprint `h`: a 64-bit [`fingerprint`] or a list fingerprint
+    /// (only the top 48 bits are compared).
     #[inline]
-    fn entry(&self, i: usize) -> u64 {
-        let at = self.start + i * self.low;
-        let mut a = [0u8; 8];
-        a[..self.low].copy_from_slice(&self.data[at..at + self.low]);
-        u64::from_le_bytes(a)
-    }
-
-    /// Whether the table holds fingerprint `h`.
     pub fn contains_fingerprint(&self, h: u64) -> bool {
-        let (mut lo, mut hi, key) = if self.bits == 0 {
-            (0, self.len, h)
+        let key = (h >> (64 - LIST_FINGERPRINT_BITS)) & (u64::MAX >> (16 + self.bits));
+        let (lo, hi) = if self.bits == 0 {
+            (0, self.len)
         } else {
             let b = (h >> (64 - self.bits)) as usize;
-            let mask = u64::MAX >> self.bits;
-            (self.offsets[b] as usize, self.offsets[b + 1] as usize, h & mask)
+            (self.offsets[b] as usize, self.offsets[b + 1] as usize)
         };
-        while lo < hi {
-            let mid = lo + (hi - lo) / 2;
-            match self.entry(mid).cmp(&key) {
-                std::cmp::Ordering::Equal => return true,
-                std::cmp::Ordering::Less => lo = mid + 1,
-                std::cmp::Ordering::Greater => hi = mid,
-            }
+        match self.width {
+            4 => search::<4>(&self.data, self.start, lo, hi, key),
+            5 => search::<5>(&self.data, self.start, lo, hi, key),
+            _ => search::<6>(&self.data, self.start, lo, hi, key),
         }
-        false
     }
 
     /// Whether the table holds the fingerprint of `indicator`.
@@ -417,25 +463,38 @@ impl FingerprintTable {
         self.data.capacity() + self.offsets.capacity() * 4
     }
 
-    /// The fingerprints, in increasing order.
+    fn entry(&self, i: usize) -> u64 {
+        match self.width {
+            4 => read_entry::<4>(&self.data, self.start, i),
+            5 => read_entry::<5>(&self.data, self.start, i),
+            _ => read_entry::<6>(&self.data, self.start, i),
+        }
+    }
+
+    /// The list fingerprints, in increasing order.
     pub fn to_vec(&self) -> Vec<u64> {
+        let shift = 64 - LIST_FINGERPRINT_BITS;
         let mut out = Vec::with_capacity(self.len);
         if self.bits == 0 {
-            out.extend((0..self.len).map(|i| self.entry(i)));
+            out.extend((0..self.len).map(|i| self.entry(i) << shift));
         } else {
             for (bucket, w) in self.offsets.windows(2).enumerate() {
                 let top = (bucket as u64) << (64 - self.bits);
-                out.extend((w[0] as usize..w[1] as usize).map(|i| top | self.entry(i)));
+                out.extend((w[0] as usize..w[1] as usize).map(|i| top | self.entry(i) << shift));
             }
         }
         out
     }
 }
 
-const MAGIC: &[u8; 6] = b"FWREP\x02";
-const MAGIC_V1: &[u8; 6] = b"FWREP\x01";
+/// Whether the `W`-byte entries `lo..hi` are strictly increasing.
+fn increasing<const W: usize>(data: &[u8], start: usize, lo: usize, hi: usize) -> bool {
+    (lo + 1..hi).all(|i| read_entry::<W>(data, start, i - 1) < read_entry::<W>(data, start, i))
+}
 
-/// Bucket bits of a `.fwrep` v2 file with `n` fingerprints.
+const MAGIC: &[u8; 6] = b"FWREP\x03";
+
+/// Bucket bits of a `.fwrep` file with `n` fingerprints.
 fn bucket_bits(n: usize) -> u8 {
     let log2 = usize::BITS - n.max(1).leading_zeros() - 1;
     (8 * (log2 / 8)).min(24) as u8
@@ -452,9 +511,15 @@ fn put_varint(out: &mut Vec<u8>, mut v: u64) {
 /// A compiled reputation list could not be read.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum FingerprintError {
-    /// The file does not start with `FWREP\x01`.
+    /// The file does not start with the artifact's magic and a known format version.
     #[error("not a compiled reputation list (bad magic or version)")]
     Magic,
+    /// The file was compiled in an older format version, which this build no longer reads.
+    #[error(
+        "compiled in format version {0}, which this build no longer reads (it reads version 3): recompile the \
+         list with `ferretwatch reputation compile` or `ferretwatch pack build`"
+    )]
+    OldVersion(u8),
     /// Unknown indicator kind byte.
     #[error("unknown indicator kind {0} at byte 6")]
     Kind(u8),
@@ -1102,6 +1167,14 @@ fn put_str(out: &mut Vec<u8>, s: &str, max: usize) {
     out.extend_from_slice(&s.as_bytes()[..end]);
 }
 
+/// Count, then the top 48 bits of each fingerprint (6 bytes, little-endian).
+fn put_hashes48(out: &mut Vec<u8>, h: &[u64]) {
+    out.extend_from_slice(&(h.len() as u32).to_le_bytes());
+    for x in h {
+        out.extend_from_slice(&(x >> (64 - LIST_FINGERPRINT_BITS)).to_le_bytes()[..6]);
+    }
+}
+
 fn put_hashes(out: &mut Vec<u8>, h: &[u64]) {
     out.extend_from_slice(&(h.len() as u32).to_le_bytes());
     for x in h {
@@ -1159,6 +1232,26 @@ impl Reader<'_> {
         let mut h = [0u8; 32];
         h.copy_from_slice(self.take(32)?);
         Ok(h)
+    }
+
+    /// [`put_hashes48`]'s layout, as list fingerprints, strictly increasing.
+    fn hashes48(&mut self) -> Result<Vec<u64>, FingerprintError> {
+        let n = self.u32()? as usize;
+        let left = self.b.len().saturating_sub(self.at);
+        let body = self
+            .take(n.saturating_mul(6))
+            .map_err(|_| FingerprintError::Length { expected: n.saturating_mul(6), found: left })?;
+        let mut out = Vec::with_capacity(n);
+        for (i, chunk) in body.chunks_exact(6).enumerate() {
+            let mut a = [0u8; 8];
+            a[..6].copy_from_slice(chunk);
+            let h = u64::from_le_bytes(a) << (64 - LIST_FINGERPRINT_BITS);
+            if out.last().is_some_and(|&p| p >= h) {
+                return Err(FingerprintError::Unsorted { index: i });
+            }
+            out.push(h);
+        }
+        Ok(out)
     }
 
     fn hashes(&mut self) -> Result<Vec<u64>, FingerprintError> {
@@ -1223,13 +1316,13 @@ pub fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-const DELTA_MAGIC: &[u8; 6] = b"FWDLT\x01";
+const DELTA_MAGIC: &[u8; 6] = b"FWDLT\x02";
 
 /// An update of a compiled list: the fingerprints to remove from and add to a base `.fwrep`,
 /// checked against the SHA-256 of the base file and of the resulting file.
 ///
-/// With 8 bytes per changed fingerprint, a 1,000,000-host list with 1 % churn (10,000 removed,
-/// 10,000 added) gives a 160 KB delta instead of an 8 MB list.
+/// With 6 bytes per changed fingerprint, a 1,000,000-host list with 1 % churn (10,000 removed,
+/// 10,000 added) gives a 120 KB delta instead of a 4 MB list.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Delta {
     /// Feed name of the result.
@@ -1242,9 +1335,10 @@ pub struct Delta {
     pub result_sha256: [u8; 32],
     /// Number of fingerprints in the result.
     pub result_len: u32,
-    /// Fingerprints to remove (each must be in the base), strictly increasing.
+    /// List fingerprints ([`list_fingerprint`]) to remove (each must be in the base), strictly
+    /// increasing.
     pub removes: Vec<u64>,
-    /// Fingerprints to add (none may be in the base), strictly increasing.
+    /// List fingerprints to add (none may be in the base), strictly increasing.
     pub adds: Vec<u64>,
 }
 
@@ -1331,24 +1425,27 @@ impl Delta {
     ///
     /// | bytes | what |
     /// |---|---|
-    /// | 6 | magic `FWDLT` followed by format version `0x01` |
+    /// | 6 | magic `FWDLT` followed by format version `0x02` |
     /// | 1 | kind: 0 host, 1 domain, 2 url, 3 ip |
     /// | 2 + n | source name of the result: length (u16, ≤ 256), UTF-8 |
     /// | 32 | SHA-256 of the base `.fwrep` file |
     /// | 32 | SHA-256 of the resulting `.fwrep` file |
     /// | 4 | number of fingerprints in the result (u32) |
-    /// | 4 + 8·r | removals: count, fingerprints strictly increasing |
-    /// | 4 + 8·a | additions: count, fingerprints strictly increasing |
+    /// | 4 + 6·r | removals: count, then 48-bit list fingerprints (the top 48 bits of XXH3-64, 6 bytes each) strictly increasing |
+    /// | 4 + 6·a | additions: count, then 48-bit list fingerprints strictly increasing |
+    ///
+    /// Version 1 (64-bit fingerprints, against `.fwrep` v2 bases) is refused with
+    /// [`FingerprintError::OldVersion`].
     pub fn to_bytes(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(90 + self.source.len() + 8 * (self.removes.len() + self.adds.len()));
+        let mut out = Vec::with_capacity(90 + self.source.len() + 6 * (self.removes.len() + self.adds.len()));
         out.extend_from_slice(DELTA_MAGIC);
         out.push(kind_byte(self.kind));
         put_str(&mut out, &self.source, 256);
         out.extend_from_slice(&self.base_sha256);
         out.extend_from_slice(&self.result_sha256);
         out.extend_from_slice(&self.result_len.to_le_bytes());
-        put_hashes(&mut out, &self.removes);
-        put_hashes(&mut out, &self.adds);
+        put_hashes48(&mut out, &self.removes);
+        put_hashes48(&mut out, &self.adds);
         out
     }
 
@@ -1357,6 +1454,9 @@ impl Delta {
     /// # Errors
     /// [`FingerprintError`] saying what is wrong and at which byte.
     pub fn from_bytes(b: &[u8]) -> Result<Self, FingerprintError> {
+        if b.len() >= 6 && &b[..5] == b"FWDLT" && (1..DELTA_MAGIC[5]).contains(&b[5]) {
+            return Err(FingerprintError::OldVersion(b[5]));
+        }
         if b.len() < DELTA_MAGIC.len() + 1 || &b[..DELTA_MAGIC.len()] != DELTA_MAGIC {
             return Err(FingerprintError::Magic);
         }
@@ -1366,8 +1466,8 @@ impl Delta {
         let base_sha256 = r.hash()?;
         let result_sha256 = r.hash()?;
         let result_len = r.u32()?;
-        let removes = r.hashes()?;
-        let adds = r.hashes()?;
+        let removes = r.hashes48()?;
+        let adds = r.hashes48()?;
         if r.at != b.len() {
             return Err(FingerprintError::Trailing { at: r.at });
         }
@@ -1484,12 +1584,12 @@ mod tests {
         assert_eq!(back.source, "feed");
         assert_eq!(
             FingerprintSet::from_bytes(&bytes[..bytes.len() - 1]).unwrap_err(),
-            FingerprintError::Length { expected: 16, found: 15 }
+            FingerprintError::Length { expected: 12, found: 11 }
         );
         assert_eq!(FingerprintSet::from_bytes(b"nope").unwrap_err(), FingerprintError::Magic);
         let mut swapped = bytes.clone();
         let n = swapped.len();
-        let (a, b) = swapped[n - 16..].split_at_mut(8);
+        let (a, b) = swapped[n - 12..].split_at_mut(6);
         a.swap_with_slice(b);
         assert_eq!(FingerprintSet::from_bytes(&swapped).unwrap_err(), FingerprintError::Unsorted { index: 1 });
         let mut bad_kind = bytes;
@@ -1543,27 +1643,35 @@ mod tests {
             }
             for h in set.fingerprints().iter().take(500) {
                 assert!(table.contains_fingerprint(*h));
-                assert!(!table.contains_fingerprint(h ^ 1) || set.fingerprints().binary_search(&(h ^ 1)).is_ok());
+                // The full 64-bit fingerprint of a member matches too (only 48 bits are kept).
+                assert!(table.contains_fingerprint(h | 0xffff));
+                // A fingerprint differing in the lowest kept bit is another one.
+                let other = h ^ (1 << 16);
+                assert_eq!(table.contains_fingerprint(other), set.fingerprints().binary_search(&other).is_ok());
             }
         }
         // Damaged files: the same error as the full decoder.
         let entries: Vec<String> = (0..70_000).map(|i| format!("h{i}.example")).collect();
-        let bytes = FingerprintSet::new("feed", IndicatorKind::Host, &entries).to_bytes();
+        let set = FingerprintSet::new("feed", IndicatorKind::Host, &entries);
+        let bytes = set.to_bytes();
         let last = bytes.len() - 1;
         let mut swapped = bytes.clone();
-        // Two entries of the body exchanged: unsorted.
-        let (a, b) = (last + 1 - 12, last + 1 - 6);
-        let (x, y) = (swapped[a..b].to_vec(), swapped[b..].to_vec());
-        swapped[a..b].copy_from_slice(&y);
-        swapped[b..].copy_from_slice(&x);
-        for bad in [bytes[..last].to_vec(), swapped, b"FWREP\x02".to_vec(), vec![0u8; 40]] {
+        // Two neighbouring entries of one bucket exchanged (4 bytes each with 2^16 buckets): unsorted.
+        let fps = set.fingerprints();
+        let i = (0..fps.len() - 1).find(|&i| fps[i] >> 48 == fps[i + 1] >> 48).unwrap();
+        let a = bytes.len() - 4 * fps.len() + 4 * i;
+        let (x, y) = (swapped[a..a + 4].to_vec(), swapped[a + 4..a + 8].to_vec());
+        swapped[a..a + 4].copy_from_slice(&y);
+        swapped[a + 4..a + 8].copy_from_slice(&x);
+        assert_eq!(FingerprintSet::from_bytes(&swapped).unwrap_err(), FingerprintError::Unsorted { index: i + 1 });
+        for bad in [bytes[..last].to_vec(), swapped, b"FWREP\x03".to_vec(), b"FWREP\x02".to_vec(), vec![0u8; 40]] {
             let want = FingerprintSet::from_bytes(&bad).unwrap_err();
             assert_eq!(FingerprintTable::from_file(bad).unwrap_err(), want);
         }
     }
 
     #[test]
-    fn compact_format_drops_bucket_bits_and_reads_version_1() {
+    fn compact_format_keeps_48_bits_without_the_bucket_bits_and_refuses_old_versions() {
         for n in [0usize, 1, 255, 256, 1000, 70_000] {
             let entries: Vec<String> = (0..n).map(|i| format!("h{i}.example")).collect();
             let set = FingerprintSet::new("feed", IndicatorKind::Host, &entries);
@@ -1581,20 +1689,34 @@ mod tests {
             );
             // At least one count byte per bucket.
             let counts: usize = if bits == 0 { 0 } else { 1 << bits };
-            assert!(bytes.len() >= 14 + 4 + counts + n * (8 - bits as usize / 8), "n = {n}");
+            // At most 3 count bytes per bucket (a bucket of n/256 entries).
+            let width = 6 - bits as usize / 8;
+            assert!(bytes.len() >= 18 + counts + n * width, "n = {n}");
+            assert!(bytes.len() <= 18 + 3 * counts + n * width, "n = {n}");
             let back = FingerprintSet::from_bytes(&bytes).unwrap();
             assert_eq!(back.fingerprints(), set.fingerprints(), "n = {n}");
-            // Version 1: the same set as 8-byte fingerprints.
-            let mut v1 = MAGIC_V1.to_vec();
-            v1.push(0);
-            v1.extend_from_slice(&4u16.to_le_bytes());
-            v1.extend_from_slice(b"feed");
-            v1.extend_from_slice(&(n as u32).to_le_bytes());
-            for h in set.fingerprints() {
-                v1.extend_from_slice(&h.to_le_bytes());
+            assert!(entries.iter().all(|e| back.contains(e)), "n = {n}");
+            assert!(set.fingerprints().iter().all(|h| h & 0xffff == 0), "48-bit fingerprints");
+            // Versions 1 and 2 (64-bit fingerprints): refused, saying to recompile.
+            for v in [1u8, 2] {
+                let mut old = bytes.clone();
+                old[5] = v;
+                let e = FingerprintSet::from_bytes(&old).unwrap_err();
+                assert_eq!(e, FingerprintError::OldVersion(v));
+                assert!(e.to_string().contains("recompile"), "{e}");
+                assert_eq!(FingerprintTable::from_file(old).unwrap_err(), FingerprintError::OldVersion(v));
             }
-            assert_eq!(FingerprintSet::from_bytes(&v1).unwrap().fingerprints(), set.fingerprints());
         }
+        // The same indicators give the same set whatever the 64-bit fingerprints' low bits.
+        let a = FingerprintSet::from_fingerprints("f", IndicatorKind::Host, vec![0x1234_5678_9abc_0001, 7 << 40]);
+        let b = FingerprintSet::from_fingerprints(
+            "f",
+            IndicatorKind::Host,
+            vec![0x1234_5678_9abc_ffff, 7 << 40, 7 << 40 | 5],
+        );
+        assert_eq!(a.fingerprints(), [7 << 40, 0x1234_5678_9abc_0000]);
+        assert_eq!(a.fingerprints(), b.fingerprints());
+        assert_eq!(a.to_bytes(), b.to_bytes());
         let entries: Vec<String> = (0..300).map(|i| format!("h{i}.example")).collect();
         let bytes = FingerprintSet::new("feed", IndicatorKind::Host, &entries).to_bytes();
         let bits_at = 6 + 1 + 2 + 4 + 4;

@@ -2,7 +2,9 @@
 //! the size and false-positive rate of a 1,000,000-host fingerprint set.
 
 use ferretwatch_core::pack::IndicatorKind;
-use ferretwatch_core::reputation::{Delta, DeltaError, FingerprintError, FingerprintSet, fingerprint, hex, sha256};
+use ferretwatch_core::reputation::{
+    Delta, DeltaError, FingerprintError, FingerprintSet, fingerprint, hex, list_fingerprint, sha256,
+};
 
 fn hosts(range: std::ops::Range<u32>) -> Vec<String> {
     range.map(|i| format!("host{i}.example")).collect()
@@ -21,7 +23,7 @@ fn apply_gives_the_new_list_byte_for_byte() {
     let delta = Delta::between(&base, &new);
     assert_eq!((delta.removes.len(), delta.adds.len(), delta.result_len), (10, 20, 1010));
     let bytes = delta.to_bytes();
-    assert_eq!(bytes.len(), 6 + 1 + 2 + 7 + 32 + 32 + 4 + 4 + 80 + 4 + 160);
+    assert_eq!(bytes.len(), 6 + 1 + 2 + 7 + 32 + 32 + 4 + 4 + 60 + 4 + 120);
     let parsed = Delta::from_bytes(&bytes).unwrap();
     assert_eq!(parsed, delta);
     let result = parsed.apply(&base.to_bytes()).unwrap();
@@ -64,18 +66,18 @@ fn inconsistent_changes_are_refused() {
     let (base, new) = base_and_new();
     let b = base.to_bytes();
     let mut missing = Delta::between(&base, &new);
-    let absent = fingerprint("never-listed.example");
+    let absent = list_fingerprint("never-listed.example");
     missing.removes.push(absent);
     missing.removes.sort_unstable();
     assert_eq!(missing.apply(&b).unwrap_err(), DeltaError::RemoveMissing(absent));
     let mut present = Delta::between(&base, &new);
-    let listed = fingerprint("host500.example");
+    let listed = list_fingerprint("host500.example");
     present.adds.push(listed);
     present.adds.sort_unstable();
     assert_eq!(present.apply(&b).unwrap_err(), DeltaError::AddPresent(listed));
     // Removing and re-adding the same fingerprint is not a change a delta makes.
     let mut both = Delta::between(&base, &new);
-    let first = fingerprint("host0.example");
+    let first = list_fingerprint("host0.example");
     both.adds.push(first);
     both.adds.sort_unstable();
     assert_eq!(both.apply(&b).unwrap_err(), DeltaError::AddPresent(first));
@@ -89,6 +91,10 @@ fn malformed_deltas_are_refused() {
     let (base, new) = base_and_new();
     let bytes = Delta::between(&base, &new).to_bytes();
     assert_eq!(Delta::from_bytes(b"FWREP\x01\x00").unwrap_err(), FingerprintError::Magic);
+    // Version 1 (64-bit fingerprints against .fwrep v2 bases): refused as an old version.
+    let mut v1 = bytes.clone();
+    v1[5] = 1;
+    assert_eq!(Delta::from_bytes(&v1).unwrap_err(), FingerprintError::OldVersion(1));
     for cut in [6, 7, 40, 90, bytes.len() - 1] {
         assert!(Delta::from_bytes(&bytes[..cut]).is_err(), "cut at {cut}");
     }
@@ -106,7 +112,7 @@ fn malformed_deltas_are_refused() {
 }
 
 #[test]
-fn a_million_hosts_fit_in_8_mb_and_a_1_percent_update_in_2_mb() {
+fn a_million_hosts_fit_in_4_mb_and_a_1_percent_update_in_2_mb() {
     let base = FingerprintSet::from_fingerprints(
         "feed",
         IndicatorKind::Host,
@@ -114,7 +120,7 @@ fn a_million_hosts_fit_in_8_mb_and_a_1_percent_update_in_2_mb() {
     );
     let base_bytes = base.to_bytes();
     assert_eq!(base.len(), 1_000_000);
-    assert!(base_bytes.len() <= 6_100_000, "{} bytes", base_bytes.len()); // .fwrep v2: 6 bytes each + bucket counts
+    assert!(base_bytes.len() <= 4_100_000, "{} bytes", base_bytes.len()); // .fwrep v3: 4 bytes each + bucket counts
     // 1 % churn: 10,000 hosts leave, 10,000 arrive.
     let new = FingerprintSet::from_fingerprints(
         "feed",
@@ -125,12 +131,12 @@ fn a_million_hosts_fit_in_8_mb_and_a_1_percent_update_in_2_mb() {
     let delta_bytes = delta.to_bytes();
     assert_eq!((delta.removes.len(), delta.adds.len()), (10_000, 10_000));
     assert!(delta_bytes.len() < 2_000_000, "{} bytes", delta_bytes.len());
-    assert!(delta_bytes.len() < 200_000, "{} bytes", delta_bytes.len());
+    assert!(delta_bytes.len() < 125_000, "{} bytes", delta_bytes.len()); // 6 bytes per change
     let applied = Delta::from_bytes(&delta_bytes).unwrap().apply(&base_bytes).unwrap();
     assert_eq!(applied.fingerprints(), new.fingerprints());
 
-    // False positives: analytically n / 2^64 per lookup (≈ 5.4e-14 for n = 1e6), so 1e6
-    // lookups of non-members expect 5.4e-8 false hits. Check empirically: none.
+    // False positives: analytically n / 2^48 per lookup (≈ 3.6e-9 for n = 1e6), so 1e6
+    // lookups of non-members expect 0.0036 false hits. Check empirically: none.
     let false_hits = (0..1_000_000u32).filter(|i| base.contains(&format!("other{i}.test"))).count();
     assert_eq!(false_hits, 0);
     let members = (0..1_000_000u32).step_by(997).all(|i| base.contains(&format!("host{i}.example")));

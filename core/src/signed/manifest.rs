@@ -391,6 +391,55 @@ pub fn verify_artifacts(manifest: &Manifest, files: &PackFiles, policy: &Policy)
     Ok(manifest.artifacts.iter().filter_map(|a| files.get(&a.path).map(|b| (a.path.clone(), b.clone()))).collect())
 }
 
+/// The checks of [`check_artifacts`] that need no artifact bytes, for a client that copies the
+/// artifacts in one at a time ([`super::store::verify_and_load_staged`]): the declared total
+/// against [`Policy::max_pack_bytes`], each artifact's presence and size (`sizes`: every file the
+/// client has, by path, with its length), then stray files. The sha256 of each artifact is then
+/// checked as it is copied in ([`check_artifact_bytes`]).
+///
+/// # Errors
+/// [`SignedError::DownloadTooLarge`], [`SignedError::MissingArtifact`],
+/// [`SignedError::SizeMismatch`], [`SignedError::ExtraArtifact`].
+pub fn check_listing(
+    manifest: &Manifest,
+    sizes: &std::collections::BTreeMap<String, u64>,
+    policy: &Policy,
+) -> Result<(), SignedError> {
+    let total = manifest.total_size();
+    if total > policy.max_pack_bytes {
+        return Err(SignedError::DownloadTooLarge { path: "(all artifacts)".into(), limit: policy.max_pack_bytes });
+    }
+    let mut listed = std::collections::BTreeSet::new();
+    for a in &manifest.artifacts {
+        let size = *sizes.get(&a.path).ok_or_else(|| SignedError::MissingArtifact { path: a.path.clone() })?;
+        if size != a.size {
+            return Err(SignedError::SizeMismatch { path: a.path.clone(), declared: a.size, actual: size });
+        }
+        listed.insert(a.path.as_str());
+    }
+    for p in sizes.keys() {
+        if p != MANIFEST_FILE && p != KEYS_FILE && !listed.contains(p.as_str()) {
+            return Err(SignedError::ExtraArtifact { path: clip(p, MAX_PATH_BYTES) });
+        }
+    }
+    Ok(())
+}
+
+/// Checks one artifact's bytes against its manifest entry: size, then sha256.
+///
+/// # Errors
+/// [`SignedError::SizeMismatch`], [`SignedError::HashMismatch`].
+pub fn check_artifact_bytes(a: &Artifact, bytes: &[u8]) -> Result<(), SignedError> {
+    if bytes.len() as u64 != a.size {
+        return Err(SignedError::SizeMismatch { path: a.path.clone(), declared: a.size, actual: bytes.len() as u64 });
+    }
+    let h = sha256_hex(bytes);
+    if h != a.sha256 {
+        return Err(SignedError::HashMismatch { path: a.path.clone(), declared: a.sha256.clone(), actual: h });
+    }
+    Ok(())
+}
+
 /// The checks of [`verify_artifacts`], without copying anything.
 fn check_artifacts(manifest: &Manifest, files: &PackFiles, policy: &Policy) -> Result<(), SignedError> {
     let total = manifest.total_size();
@@ -400,17 +449,7 @@ fn check_artifacts(manifest: &Manifest, files: &PackFiles, policy: &Policy) -> R
     let mut listed = std::collections::BTreeSet::new();
     for a in &manifest.artifacts {
         let bytes = files.get(&a.path).ok_or_else(|| SignedError::MissingArtifact { path: a.path.clone() })?;
-        if bytes.len() as u64 != a.size {
-            return Err(SignedError::SizeMismatch {
-                path: a.path.clone(),
-                declared: a.size,
-                actual: bytes.len() as u64,
-            });
-        }
-        let h = sha256_hex(bytes);
-        if h != a.sha256 {
-            return Err(SignedError::HashMismatch { path: a.path.clone(), declared: a.sha256.clone(), actual: h });
-        }
+        check_artifact_bytes(a, bytes)?;
         listed.insert(a.path.as_str());
     }
     for p in files.keys() {

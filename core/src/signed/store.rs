@@ -50,6 +50,68 @@ pub fn load_files(files: &PackFiles, version: &str) -> Result<Engine, SignedErro
     Ok(engine)
 }
 
+/// What [`verify_and_load_staged`] returns: the verified manifest and the loaded engine.
+#[derive(Debug)]
+pub struct StagedPack {
+    /// The manifest body.
+    pub manifest: Manifest,
+    /// Key ids of the valid signers.
+    pub signers: Vec<String>,
+    /// The key-list version used (root trust only).
+    pub keys_version: Option<u64>,
+    /// The engine.
+    pub engine: Engine,
+}
+
+/// Verifies and loads a signed pack whose artifacts are handed over one at a time, so that each
+/// file's bytes exist once and the reputation lists arrive after the rules are compiled (the
+/// wasm binding copies them from JS on demand: its linear memory never shrinks).
+///
+/// `head` holds `manifest.json` (and `keys.json` for root trust); `sizes` names every file the
+/// caller has, with its length; `fetch(path)` returns an artifact's bytes (called once per
+/// listed artifact, after the manifest and the listing check out). Steps: the manifest and key
+/// list ([`super::manifest::verify_header`]); the total, presence, sizes and stray files
+/// ([`super::manifest::check_listing`]); then every artifact but the reputation lists is fetched
+/// and its sha256 checked, and the pack is compiled ([`Engine::from_staged_files`]); then the
+/// reputation lists are fetched, checked and adopted; last, `pack.json`'s version against the
+/// manifest's. The checks and the engine are those of [`super::manifest::verify_pack`] +
+/// [`load_engine`]; only the order differs (a pack with several faults may be refused for
+/// another of them).
+///
+/// # Errors
+/// Every [`SignedError`] of `verify_pack` and `load_engine`.
+pub fn verify_and_load_staged(
+    head: &PackFiles,
+    sizes: &BTreeMap<String, u64>,
+    mut fetch: impl FnMut(&str) -> Vec<u8>,
+    trust: &Trust,
+    policy: &Policy,
+) -> Result<StagedPack, SignedError> {
+    let (manifest, signers, keys_version) = super::manifest::verify_header(head, trust, policy)?;
+    super::manifest::check_listing(&manifest, sizes, policy)?;
+    let mut take = |reputation: bool| -> Result<PackFiles, SignedError> {
+        let mut out = PackFiles::new();
+        for a in manifest.artifacts.iter().filter(|a| crate::pack::is_reputation_file(&a.path) == reputation) {
+            let bytes = fetch(&a.path);
+            super::manifest::check_artifact_bytes(a, &bytes)?;
+            out.insert(a.path.clone(), bytes);
+        }
+        Ok(out)
+    };
+    let first = take(false)?;
+    let engine = Engine::from_staged_files(first, || take(true)).map_err(|e| match e {
+        crate::engine::StagedLoadError::Engine(e) => SignedError::Artifacts(e.to_string()),
+        crate::engine::StagedLoadError::Source(e) => e,
+    })?;
+    if engine.pack_version() != manifest.pack_version {
+        return Err(SignedError::VersionMismatch {
+            manifest: manifest.pack_version.clone(),
+            config: super::clip(engine.pack_version(), 40),
+        });
+    }
+    Ok(StagedPack { manifest, signers, keys_version, engine })
+}
+
 /// Checks that `pack.json` says `version` without compiling the pack (a cheap check for a
 /// caller that compiles elsewhere, e.g. the extension's engine host).
 ///
@@ -484,6 +546,96 @@ mod tests {
 
     fn listed(store: &PackStore, host: &str) -> bool {
         !store.engine().check_reputation(&format!("https://{host}/")).unwrap().is_empty()
+    }
+
+    /// [`verify_and_load_staged`] over a map of files (as the wasm binding calls it over JS).
+    fn staged(files: &PackFiles) -> Result<StagedPack, SignedError> {
+        let head: PackFiles = files
+            .iter()
+            .filter(|(p, _)| *p == MANIFEST_FILE || *p == KEYS_FILE)
+            .map(|(p, b)| (p.clone(), b.clone()))
+            .collect();
+        let sizes = files.iter().map(|(p, b)| (p.clone(), b.len() as u64)).collect();
+        let mut fetched = Vec::new();
+        let r = verify_and_load_staged(
+            &head,
+            &sizes,
+            |p| {
+                fetched.push(p.to_string());
+                files[p].clone()
+            },
+            &trust(),
+            &Policy { now: NOW, extension_version: "0.1.0".into(), ..Policy::default() },
+        );
+        if r.is_ok() {
+            // Each artifact fetched once, the reputation lists last.
+            let first_list = fetched.iter().position(|p| p.starts_with("reputation/")).unwrap_or(fetched.len());
+            assert!(fetched[first_list..].iter().all(|p| p.starts_with("reputation/")), "{fetched:?}");
+            assert_eq!(fetched.len(), files.len() - 1, "{fetched:?}");
+        }
+        r
+    }
+
+    #[test]
+    fn staged_verify_and_load_gives_the_engine_and_the_refusals_of_verify_pack() {
+        let rule = b"rule kit { strings: $a = \"secure-login-kit\" condition: $a }".to_vec();
+        let extra = [
+            ("rules/kit.yar", rule),
+            ("reputation/feed.fwrep", list(0..3000).to_bytes()),
+            ("reputation/hosts.txt", b"# source: txt\n# kind: host\ntxt-bad.example\n".to_vec()),
+        ];
+        let pack = seal(source("2026.2.1.1", &extra), "2026.2.1.1");
+        let policy = Policy { now: NOW, extension_version: "0.1.0".into(), ..Policy::default() };
+        let whole = load_engine(&verify_pack(&pack, &trust(), &policy).unwrap()).unwrap();
+        let got = staged(&pack).expect("the pack verifies and loads");
+        assert_eq!(got.manifest.pack_version, "2026.2.1.1");
+        assert_eq!(got.signers.len(), 2);
+        let e = &got.engine;
+        assert_eq!((e.rule_count(), e.indicator_count()), (whole.rule_count(), whole.indicator_count()));
+        assert_eq!(e.indicator_count(), 3001);
+        for url in [
+            "https://bad5.example/",
+            "https://x.bad2999.example/a",
+            "https://txt-bad.example/",
+            "https://good.example/",
+        ] {
+            let a = serde_json::to_string(&e.check_reputation(url).unwrap()).unwrap();
+            let b = serde_json::to_string(&whole.check_reputation(url).unwrap()).unwrap();
+            assert_eq!(a, b, "{url}");
+        }
+        assert!(!e.check_reputation("https://bad5.example/").unwrap().is_empty());
+        assert!(e.check_reputation("https://good.example/").unwrap().is_empty());
+
+        // Refusals: the same kinds as verify_pack + load_engine.
+        let mut tampered = pack.clone();
+        let fwrep = tampered.get_mut("reputation/feed.fwrep").unwrap();
+        let last = fwrep.len() - 1;
+        fwrep[last] ^= 1;
+        assert_eq!(staged(&tampered).unwrap_err().kind(), "hash_mismatch");
+        let mut tampered_rule = pack.clone();
+        tampered_rule.get_mut("rules/kit.yar").unwrap()[0] = b'R';
+        assert_eq!(staged(&tampered_rule).unwrap_err().kind(), "hash_mismatch");
+        let mut extra_file = pack.clone();
+        extra_file.insert("rules/x.yar".into(), b"rule x { condition: true }".to_vec());
+        assert_eq!(staged(&extra_file).unwrap_err().kind(), "extra_artifact");
+        let mut missing = pack.clone();
+        missing.remove("reputation/feed.fwrep");
+        assert_eq!(staged(&missing).unwrap_err().kind(), "missing_artifact");
+        let mut resized = pack.clone();
+        resized.get_mut("reputation/hosts.txt").unwrap().push(b'\n');
+        assert_eq!(staged(&resized).unwrap_err().kind(), "size_mismatch");
+        let mut unsigned = pack.clone();
+        unsigned.remove(MANIFEST_FILE);
+        assert_eq!(staged(&unsigned).unwrap_err().kind(), "missing_artifact");
+        // A signed pack whose list does not load (an old format version): `artifacts`.
+        let mut old = list(0..10).to_bytes();
+        old[5] = 2;
+        let bad = seal(source("2026.2.1.1", &[("reputation/feed.fwrep", old)]), "2026.2.1.1");
+        let err = staged(&bad).unwrap_err();
+        assert_eq!(err.kind(), "artifacts");
+        assert!(err.to_string().contains("recompile"), "{err}");
+        let wrong_version = seal(source("2026.2.1.1", &[]), "2026.2.1.2");
+        assert_eq!(staged(&wrong_version).unwrap_err().kind(), "version_mismatch");
     }
 
     #[test]

@@ -196,6 +196,8 @@ fn pack_files(files: &js_sys::Object) -> Result<PackFiles, JsError> {
 #[derive(serde::Serialize)]
 struct LoadBreakdown {
     heap: StepBytes,
+    /// Linear memory (bytes) after each step: where it grows (it never shrinks).
+    memory: StepBytes,
     peak_bytes: usize,
     copy: f64,
     parse: f64,
@@ -224,22 +226,30 @@ fn live() -> usize {
     LIVE.load(Ordering::Relaxed)
 }
 
+/// Current linear memory size in bytes.
+fn linear_memory() -> usize {
+    core::arch::wasm32::memory_size(0) * 65_536
+}
+
 /// Times each step of loading a pack, as `Engine::from_files` does them, in milliseconds:
 /// `{copy, parse, psl, brands, yara, reputation, total}` (`copy` is JS → wasm memory; `parse` is
 /// `PackSource::from_files`: JSON, UTF-8 checks, `.fwrep` decoding).
 #[wasm_bindgen(js_name = loadBreakdown)]
 pub fn load_breakdown(files: &js_sys::Object) -> Result<JsValue, JsError> {
     let mut heap = StepBytes::default();
+    let mut memory = StepBytes::default();
     PEAK.store(live(), Ordering::Relaxed);
     let base = live();
     let t0 = performance_now();
     let map = pack_files(files)?;
     let t1 = performance_now();
     heap.copy = live() - base;
+    memory.copy = linear_memory();
     let src = PackSource::from_files(&map).map_err(|e| JsError::new(&e.to_string()))?;
     drop(map);
     let t2 = performance_now();
     heap.parse = live() - base;
+    memory.parse = linear_memory();
     let mark = live();
     let psl = match &src.public_suffix_list {
         Some(t) => SuffixList::parse(t).map_err(|e| JsError::new(&e.to_string()))?,
@@ -247,10 +257,12 @@ pub fn load_breakdown(files: &js_sys::Object) -> Result<JsValue, JsError> {
     };
     let t3 = performance_now();
     heap.psl = live() - mark;
+    memory.psl = linear_memory();
     let mark = live();
     let brands = BrandIndex::new(&src.brands);
     let t4 = performance_now();
     heap.brands = live() - mark;
+    memory.brands = linear_memory();
     let mark = live();
     let literals = extra_literals(&src);
     let sources: Vec<(&str, &str)> = src.yara.iter().map(|(f, t)| (f.as_str(), t.as_str())).collect();
@@ -258,12 +270,15 @@ pub fn load_breakdown(files: &js_sys::Object) -> Result<JsValue, JsError> {
     let t5 = performance_now();
     drop((literals, sources));
     heap.yara = live() - mark;
+    memory.yara = linear_memory();
     let mark = live();
     let reputation = Reputation::new(&src.reputation);
     let t6 = performance_now();
     heap.reputation = live() - mark;
+    memory.reputation = linear_memory();
     let out = LoadBreakdown {
         heap,
+        memory,
         peak_bytes: PEAK.load(Ordering::Relaxed) - base,
         copy: t1 - t0,
         parse: t2 - t1,

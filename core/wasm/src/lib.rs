@@ -74,6 +74,22 @@ fn files_from_js(files: &js_sys::Object) -> Result<PackFiles, JsError> {
     Ok(map)
 }
 
+/// `{name: Uint8Array}` → the files by name, still in JS memory: each is copied into wasm memory
+/// when it is needed (`Engine.new` / `fromSignedPack` load the reputation lists last).
+fn js_files(files: &js_sys::Object) -> Result<std::collections::BTreeMap<String, js_sys::Uint8Array>, JsError> {
+    let mut map = std::collections::BTreeMap::new();
+    for entry in js_sys::Object::entries(files).iter() {
+        let pair = js_sys::Array::from(&entry);
+        let name = pair.get(0).as_string().ok_or_else(|| JsError::new("pack file names must be strings"))?;
+        let value = pair.get(1);
+        if !value.is_instance_of::<js_sys::Uint8Array>() {
+            return Err(JsError::new(&format!("pack file `{name}` must be a Uint8Array")));
+        }
+        map.insert(name, js_sys::Uint8Array::from(value));
+    }
+    Ok(map)
+}
+
 /// What `verifySignedPack` returns (camelCase).
 #[derive(serde::Serialize)]
 #[serde(rename_all = "camelCase")]
@@ -162,8 +178,16 @@ impl Engine {
     #[wasm_bindgen(constructor)]
     pub fn new(files: &js_sys::Object) -> Result<Engine, JsError> {
         console_error_panic_hook::set_once();
-        let map = files_from_js(files)?;
-        let inner = core::Engine::from_owned_files(map).map_err(|e| JsError::new(&e.to_string()))?;
+        let js = js_files(files)?;
+        // Every file but the reputation lists first; the lists once the rules are compiled.
+        let copy = |reputation: bool| -> PackFiles {
+            js.iter()
+                .filter(|(name, _)| core::pack::is_reputation_file(name) == reputation)
+                .map(|(name, a)| (name.clone(), a.to_vec()))
+                .collect()
+        };
+        let inner = core::Engine::from_staged_files(copy(false), || Ok::<_, std::convert::Infallible>(copy(true)))
+            .map_err(|e| JsError::new(&e.to_string()))?;
         Ok(Engine::wrap(inner))
     }
 
@@ -178,22 +202,21 @@ impl Engine {
     #[wasm_bindgen(js_name = fromSignedPack)]
     pub fn from_signed_pack(files: &js_sys::Object, trust: JsValue) -> Result<Engine, JsValue> {
         console_error_panic_hook::set_once();
-        let verified = verify_js(files, trust)?;
-        // `signed::store::load_engine` with the verified files moved into the engine (the wasm
-        // memory never shrinks: holding the pack twice while loading would stay forever).
-        let signed::VerifiedPack { manifest, files, .. } = verified;
-        let inner =
-            core::Engine::from_owned_files(files).map_err(|e| reject(signed::SignedError::Artifacts(e.to_string())))?;
-        if inner.pack_version() != manifest.pack_version {
-            let v = inner.pack_version();
-            let mut end = v.len().min(40);
-            while !v.is_char_boundary(end) {
-                end -= 1;
-            }
-            let config = v[..end].to_string();
-            return Err(reject(signed::SignedError::VersionMismatch { manifest: manifest.pack_version, config }));
-        }
-        Ok(Engine::wrap(inner))
+        // `signed::store::verify_and_load_staged`: the manifest first, then each artifact copied
+        // into wasm memory once, hashed and consumed, the reputation lists after the rules are
+        // compiled (the wasm memory never shrinks: its peak is what stays).
+        let t = store::trust_options(trust)?;
+        let js = js_files(files).map_err(JsValue::from)?;
+        let head: PackFiles = [signed::manifest::MANIFEST_FILE, signed::manifest::KEYS_FILE]
+            .into_iter()
+            .filter_map(|name| js.get(name).map(|a| (name.to_string(), a.to_vec())))
+            .collect();
+        let sizes = js.iter().map(|(name, a)| (name.clone(), u64::from(a.length()))).collect();
+        let fetch = |path: &str| js.get(path).map(js_sys::Uint8Array::to_vec).unwrap_or_default();
+        let staged =
+            signed::store::verify_and_load_staged(&head, &sizes, fetch, &t.trust().map_err(reject)?, &t.policy())
+                .map_err(reject)?;
+        Ok(Engine::wrap(staged.engine))
     }
 
     /// Verifies a signed pack without loading it (same arguments and errors as
