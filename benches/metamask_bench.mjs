@@ -139,7 +139,8 @@ const results = { date: new Date().toISOString(), node: process.version, cpu: cp
     members_missed: missed,
     non_members_checked: N,
     false_positives: falseHits,
-    analytical_fp_rate_per_lookup: summary.indicators / 2 ** 64,
+    // .fwrep v3 keeps 48-bit fingerprints (docs/rule-pack-format.md): n / 2^48 per lookup.
+    analytical_fp_rate_per_lookup: summary.indicators / 2 ** 48,
     checkReputation_us: +lookupUs.toFixed(2),
   };
   rmSync(tmp, { recursive: true, force: true });
