@@ -59,19 +59,9 @@ struct JsSettings {
     trusted_sites: Vec<String>,
 }
 
-/// `{name: Uint8Array}` → pack files.
+/// `{name: Uint8Array}` → pack files, copied into wasm memory.
 fn files_from_js(files: &js_sys::Object) -> Result<PackFiles, JsError> {
-    let mut map = PackFiles::new();
-    for entry in js_sys::Object::entries(files).iter() {
-        let pair = js_sys::Array::from(&entry);
-        let name = pair.get(0).as_string().ok_or_else(|| JsError::new("pack file names must be strings"))?;
-        let value = pair.get(1);
-        if !value.is_instance_of::<js_sys::Uint8Array>() {
-            return Err(JsError::new(&format!("pack file `{name}` must be a Uint8Array")));
-        }
-        map.insert(name, js_sys::Uint8Array::from(value).to_vec());
-    }
-    Ok(map)
+    Ok(js_files(files)?.into_iter().map(|(name, bytes)| (name, bytes.to_vec())).collect())
 }
 
 /// `{name: Uint8Array}` → the files by name, still in JS memory: each is copied into wasm memory
