@@ -138,6 +138,20 @@ export async function launchFirefox({ proxyPort, locale = 'en-US', policies = nu
   };
 }
 
+/**
+ * Runs an async script in the driver's current window (an extension page may use `browser.*`);
+ * `body` sees the extra arguments as `args`. Returns its result; throws what it threw.
+ */
+export async function runAsync(driver, body, ...args) {
+  const r = await driver.executeAsyncScript(
+    `const done = arguments[arguments.length - 1];
+     (async (...args) => { ${body} })(...Array.from(arguments).slice(0, -1)).then((v) => done({ ok: v }), (e) => done({ error: String(e) }));`,
+    ...args,
+  );
+  if (r.error) throw new Error(r.error);
+  return r.ok;
+}
+
 /** Sets a preference of the running Firefox (chrome context; geckodriver --allow-system-access). */
 export async function setPref(driver, name, value) {
   await driver.setContext(firefox.Context.CHROME);

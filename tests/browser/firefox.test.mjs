@@ -15,7 +15,7 @@ import { isDeepStrictEqual } from 'node:util';
 import { join } from 'node:path';
 import { By, until } from 'selenium-webdriver';
 import { startServers } from './server.mjs';
-import { launchFirefox, overlayContent, setPref, EXT_ORIGIN } from './firefox.mjs';
+import { launchFirefox, overlayContent, setPref, EXT_ORIGIN, runAsync } from './firefox.mjs';
 import { describe as describeVerdict } from '../../extension/lib/words.js';
 import { ROOT, allPages, BADGE, comparable, extractorScript, nodeEngine, redirectsByScript, registrableDomains, rgba, SHOTS } from './common.mjs';
 
@@ -50,13 +50,7 @@ function t_en(key, subs) {
 /** Runs an async script in the extension's own tab (it may use `browser.*`); returns its result. */
 async function inExtension(body, ...args) {
   await d.switchTo().window(extHandle);
-  const r = await d.executeAsyncScript(
-    `const done = arguments[arguments.length - 1];
-     (async (...args) => { ${body} })(...Array.from(arguments).slice(0, -1)).then((v) => done({ ok: v }), (e) => done({ error: String(e) }));`,
-    ...args,
-  );
-  if (r.error) throw new Error(r.error);
-  return r.ok;
+  return runAsync(d, body, ...args);
 }
 
 /** The verdict and badge the extension holds for the tab showing `url` (polls until ready). */

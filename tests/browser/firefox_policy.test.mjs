@@ -9,7 +9,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { By, until } from 'selenium-webdriver';
 import { startServers } from './server.mjs';
-import { launchFirefox, EXT_ORIGIN, GECKO_ID } from './firefox.mjs';
+import { launchFirefox, EXT_ORIGIN, GECKO_ID, runAsync } from './firefox.mjs';
 import { ROOT, allPages, comparable, nodeEngine, registrableDomains, SHOTS } from './common.mjs';
 import { effective, engineSettings } from '../../extension/lib/settings.js';
 
@@ -31,13 +31,7 @@ let seeded;
 
 async function inExtension(body, ...args) {
   await d.switchTo().window(extHandle);
-  const r = await d.executeAsyncScript(
-    `const done = arguments[arguments.length - 1];
-     (async (...args) => { ${body} })(...Array.from(arguments).slice(0, -1)).then((v) => done({ ok: v }), (e) => done({ error: String(e) }));`,
-    ...args,
-  );
-  if (r.error) throw new Error(r.error);
-  return r.ok;
+  return runAsync(d, body, ...args);
 }
 
 async function verdictFor(url, timeout = 15000) {

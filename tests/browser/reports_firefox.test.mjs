@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { By } from 'selenium-webdriver';
 import { startServers } from './server.mjs';
 import { faultProxy, startCollector } from './collector.mjs';
-import { launchFirefox, EXT_ORIGIN } from './firefox.mjs';
+import { launchFirefox, EXT_ORIGIN, runAsync } from './firefox.mjs';
 import { allPages, redirectsByScript } from './common.mjs';
 
 let servers;
@@ -29,23 +29,12 @@ after(async () => {
   await servers?.close();
 });
 
-/** Runs an async script in the current extension page (it may use `browser.*`). */
-async function inPage(d, body, ...args) {
-  const r = await d.executeAsyncScript(
-    `const done = arguments[arguments.length - 1];
-     (async (...args) => { ${body} })(...Array.from(arguments).slice(0, -1)).then((v) => done({ ok: v }), (e) => done({ error: String(e) }));`,
-    ...args,
-  );
-  if (r.error) throw new Error(r.error);
-  return r.ok;
-}
-
 describe('reports (Firefox ESR, real collector)', () => {
   test('through 503 and 429 Retry-After the report is stored exactly once', async () => {
     const d = ff.driver;
     const first = await d.getWindowHandle();
     await d.get(`${EXT_ORIGIN}/options/options.html`);
-    await inPage(d, `await browser.storage.local.set({ settings: { reportEndpoint: args[0] } });`, proxy.reportUrl);
+    await runAsync(d, `await browser.storage.local.set({ settings: { reportEndpoint: args[0] } });`, proxy.reportUrl);
     await d.switchTo().newWindow('tab');
     await d.get(red.url);
     const pageHandle = await d.getWindowHandle();
@@ -53,7 +42,7 @@ describe('reports (Firefox ESR, real collector)', () => {
     // The page's tab id, once the extension holds its verdict.
     let tabId;
     for (const until = Date.now() + 30000; tabId === undefined && Date.now() < until; ) {
-      const states = await inPage(d, `const tabs = await browser.tabs.query({});
+      const states = await runAsync(d, `const tabs = await browser.tabs.query({});
         return browser.runtime.sendMessage({ type: 'tabsState', tabIds: tabs.map((t) => t.id) });`);
       tabId = states.find((s) => s.verdict.url.split('#')[0] === red.url.split('#')[0])?.tabId;
       if (tabId === undefined) await d.sleep(200);
@@ -64,15 +53,15 @@ describe('reports (Firefox ESR, real collector)', () => {
     assert.equal(proxy.seen.length, 0, 'nothing sent before "Send report"');
     await d.findElement(By.id('send')).click();
     await d.wait(async () => (await d.findElement(By.id('result')).getText()) !== '', 15000);
-    let q = await inPage(d, `return (await browser.storage.local.get('reportQueue')).reportQueue ?? [];`);
+    let q = await runAsync(d, `return (await browser.storage.local.get('reportQueue')).reportQueue ?? [];`);
     assert.equal(q.length, 1, 'kept until acknowledged');
     assert.equal(q[0].lastStatus, 503);
     // Time passes (the backoff moved in storage); the 429's Retry-After is waited for for real.
     for (const until = Date.now() + 30000; q.length && Date.now() < until; ) {
-      await inPage(d, `const { reportQueue = [] } = await browser.storage.local.get('reportQueue');
+      await runAsync(d, `const { reportQueue = [] } = await browser.storage.local.get('reportQueue');
         await browser.storage.local.set({ reportQueue: reportQueue.map((x) => (x.lastStatus === 429 ? x : { ...x, nextAt: Math.min(x.nextAt, Date.now()) })) });`);
       await d.sleep(300);
-      q = (await inPage(d, `return browser.runtime.sendMessage({ type: 'flushReports' });`)).queue;
+      q = (await runAsync(d, `return browser.runtime.sendMessage({ type: 'flushReports' });`)).queue;
     }
     assert.deepEqual(q, [], 'the queue empties');
     const attempts = proxy.seen.filter((e) => e.path === '/v1/reports');

@@ -13,7 +13,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServers } from './server.mjs';
-import { launchFirefox, EXT_ORIGIN } from './firefox.mjs';
+import { launchFirefox, EXT_ORIGIN, runAsync } from './firefox.mjs';
 import { DEV_KEYS, fw, startCdn } from './cdn.mjs';
 import { ROOT, SHOTS } from './common.mjs';
 
@@ -63,13 +63,7 @@ let visits = 0;
 /** Runs an async script in the extension's own tab (it may use `browser.*`); returns its result. */
 async function inExtension(body, ...args) {
   await d.switchTo().window(extHandle);
-  const r = await d.executeAsyncScript(
-    `const done = arguments[arguments.length - 1];
-     (async (...args) => { ${body} })(...Array.from(arguments).slice(0, -1)).then((v) => done({ ok: v }), (e) => done({ error: String(e) }));`,
-    ...args,
-  );
-  if (r.error) throw new Error(r.error);
-  return r.ok;
+  return runAsync(d, body, ...args);
 }
 
 async function send(msg) {
