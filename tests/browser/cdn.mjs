@@ -10,7 +10,8 @@
 // scripts/build-extension made (target/dev-signing-keys): the same root the built extension trusts.
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { join, normalize, resolve } from 'node:path';
 import { ROOT } from './server.mjs';
@@ -81,4 +82,64 @@ export async function startCdn(dir, pages = {}) {
     await new Promise((r) => server.close(() => r()));
   };
   return cdn;
+}
+
+/**
+ * The scratch space of an update test: a temporary folder with `cdn/` (served by startCdn) and
+ * the pack sources — the default pack plus a list naming `host`, so verdicts show which pack is
+ * in force. `bundledDir` is the built extension's bundled pack (its keys.json and version).
+ * Returns {work, cdnDir, bundledVersion, key(name), buildPack, publishRaw, publishTampered,
+ * publishBadSignature}.
+ */
+export function updateWorkspace({ prefix, host, bundledDir }) {
+  const work = mkdtempSync(join(tmpdir(), prefix));
+  const cdnDir = join(work, 'cdn');
+  mkdirSync(cdnDir, { recursive: true });
+  const key = (n) => join(DEV_KEYS, `${n}.key`);
+  const src = join(work, 'src');
+  cpSync(join(ROOT, 'packs', 'default'), src, { recursive: true });
+  writeFileSync(join(src, 'reputation', 'update-test.txt'), `# source: update-test\n# kind: host\n${host}\n`);
+
+  /** Builds and signs (alice + bob) a pack with the bundled keys.json. */
+  function buildPack(version, extra = []) {
+    const out = join(work, `pack-${version}`);
+    fw('pack', 'build', '--source', src, '--out', out, '--version', version, '--force', ...extra);
+    cpSync(join(bundledDir, 'keys.json'), join(out, 'keys.json'));
+    for (const k of ['alice', 'bob']) fw('pack', 'sign', out, '--key', key(k));
+    return out;
+  }
+
+  /** Writes a pack into the CDN layout by hand (what `pack deploy` would refuse to publish). */
+  function publishRaw(packDir) {
+    const m = fw('pack', 'inspect', packDir);
+    mkdirSync(join(cdnDir, 'artifacts'), { recursive: true });
+    for (const a of m.artifacts) cpSync(join(packDir, a.path), join(cdnDir, 'artifacts', a.sha256));
+    cpSync(join(packDir, 'keys.json'), join(cdnDir, 'keys.json'));
+    cpSync(join(packDir, 'manifest.json'), join(cdnDir, 'manifest.json'));
+    return m;
+  }
+
+  /** Publishes `version` with one digit of its pack.json changed (same size, other bytes). */
+  function publishTampered(version) {
+    const m = publishRaw(buildPack(version));
+    const a = m.artifacts.find((x) => x.path === 'pack.json');
+    const f = join(cdnDir, 'artifacts', a.sha256);
+    const bytes = readFileSync(f);
+    const at = bytes.findIndex((x) => x >= 0x30 && x <= 0x39);
+    bytes[at] = bytes[at] === 0x39 ? 0x38 : bytes[at] + 1;
+    writeFileSync(f, bytes);
+  }
+
+  /** Publishes `version` with one bit of its first signature flipped. */
+  function publishBadSignature(version) {
+    publishRaw(buildPack(version));
+    const env = JSON.parse(readFileSync(join(cdnDir, 'manifest.json'), 'utf8'));
+    const sig = Buffer.from(env.signatures[0].sig, 'base64');
+    sig[10] ^= 1;
+    env.signatures[0].sig = sig.toString('base64');
+    writeFileSync(join(cdnDir, 'manifest.json'), JSON.stringify(env));
+  }
+
+  const bundledVersion = JSON.parse(readFileSync(join(bundledDir, 'pack.json'), 'utf8')).version;
+  return { work, cdnDir, bundledVersion, key, buildPack, publishRaw, publishTampered, publishBadSignature };
 }

@@ -10,45 +10,20 @@
 // rules as stale.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { chromium } from 'playwright-core';
 import { EXT_DIR, EXTENSION_ID, NO_NETWORK_FLAGS, overlayContent, tabState } from './chromium.mjs';
-import { DEV_KEYS, fw, startCdn } from './cdn.mjs';
-import { ROOT, SHOTS } from './common.mjs';
+import { DEV_KEYS, fw, startCdn, updateWorkspace } from './cdn.mjs';
+import { SHOTS } from './common.mjs';
 
 const HOST = 'fresh-scam.example';
-const work = mkdtempSync(join(tmpdir(), 'fw-updates-'));
-const cdnDir = join(work, 'cdn');
+const { work, cdnDir, bundledVersion, key, buildPack, publishRaw, publishTampered, publishBadSignature } = updateWorkspace({
+  prefix: 'fw-updates-',
+  host: HOST,
+  bundledDir: join(EXT_DIR, 'packs', 'default'),
+});
 const profile = join(work, 'profile');
-const key = (n) => join(DEV_KEYS, `${n}.key`);
-const bundledDir = join(EXT_DIR, 'packs', 'default');
-const bundledVersion = JSON.parse(readFileSync(join(bundledDir, 'pack.json'), 'utf8')).version;
-
-/** Pack sources: the default pack plus a list naming HOST (so verdicts show which pack is in force). */
-const src = join(work, 'src');
-cpSync(join(ROOT, 'packs', 'default'), src, { recursive: true });
-writeFileSync(join(src, 'reputation', 'update-test.txt'), `# source: update-test\n# kind: host\n${HOST}\n`);
-
-/** Builds and signs (alice + bob) a pack with the bundled keys.json. */
-function buildPack(version, extra = []) {
-  const out = join(work, `pack-${version}`);
-  fw('pack', 'build', '--source', src, '--out', out, '--version', version, '--force', ...extra);
-  cpSync(join(bundledDir, 'keys.json'), join(out, 'keys.json'));
-  for (const k of ['alice', 'bob']) fw('pack', 'sign', out, '--key', key(k));
-  return out;
-}
-
-/** Writes a pack into the CDN layout by hand (what `pack deploy` would refuse to publish). */
-function publishRaw(packDir) {
-  const m = fw('pack', 'inspect', packDir);
-  mkdirSync(join(cdnDir, 'artifacts'), { recursive: true });
-  for (const a of m.artifacts) cpSync(join(packDir, a.path), join(cdnDir, 'artifacts', a.sha256));
-  cpSync(join(packDir, 'keys.json'), join(cdnDir, 'keys.json'));
-  cpSync(join(packDir, 'manifest.json'), join(cdnDir, 'manifest.json'));
-  return m;
-}
 
 let cdn;
 let browser;
@@ -107,7 +82,6 @@ async function popup(name) {
 }
 
 before(async () => {
-  mkdirSync(cdnDir, { recursive: true });
   cdn = await startCdn(cdnDir, { 'page.html': '<!doctype html><title>Gift shop</title><h1>Welcome to our shop</h1><p>Nothing to see here.</p>' });
   browser = await launch();
   ctl = browser.page;
@@ -226,13 +200,7 @@ describe('rule updates (Chromium, local CDN)', () => {
       version: '2026.11.25.3',
       kinds: ['hash_mismatch'],
       make() {
-        const m = publishRaw(buildPack(this.version));
-        const a = m.artifacts.find((x) => x.path === 'pack.json');
-        const f = join(cdnDir, 'artifacts', a.sha256);
-        const bytes = readFileSync(f);
-        const at = bytes.findIndex((x) => x >= 0x30 && x <= 0x39);
-        bytes[at] = bytes[at] === 0x39 ? 0x38 : bytes[at] + 1; // one digit: same size, other bytes
-        writeFileSync(f, bytes);
+        publishTampered(this.version);
       },
     },
     {
@@ -240,12 +208,7 @@ describe('rule updates (Chromium, local CDN)', () => {
       version: '2026.11.25.4',
       kinds: ['bad_signature'],
       make() {
-        publishRaw(buildPack(this.version));
-        const env = JSON.parse(readFileSync(join(cdnDir, 'manifest.json'), 'utf8'));
-        const sig = Buffer.from(env.signatures[0].sig, 'base64');
-        sig[10] ^= 1;
-        env.signatures[0].sig = sig.toString('base64');
-        writeFileSync(join(cdnDir, 'manifest.json'), JSON.stringify(env));
+        publishBadSignature(this.version);
       },
     },
     {

@@ -9,48 +9,23 @@
 // down the popup shows the rules as stale.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServers } from './server.mjs';
 import { launchFirefox, EXT_ORIGIN, runAsync } from './firefox.mjs';
-import { DEV_KEYS, fw, startCdn } from './cdn.mjs';
+import { DEV_KEYS, fw, startCdn, updateWorkspace } from './cdn.mjs';
 import { ROOT, SHOTS } from './common.mjs';
 
 const HOST = 'fresh-scam.example';
-const work = mkdtempSync(join(tmpdir(), 'fw-updates-ff-'));
-const cdnDir = join(work, 'cdn');
-const key = (n) => join(DEV_KEYS, `${n}.key`);
-const bundledDir = join(ROOT, 'dist', 'firefox', 'packs', 'default');
-const bundledVersion = JSON.parse(readFileSync(join(bundledDir, 'pack.json'), 'utf8')).version;
-
-/** Pack sources: the default pack plus a list naming HOST (so verdicts show which pack is in force). */
-const src = join(work, 'src');
-cpSync(join(ROOT, 'packs', 'default'), src, { recursive: true });
-writeFileSync(join(src, 'reputation', 'update-test.txt'), `# source: update-test\n# kind: host\n${HOST}\n`);
+const { work, cdnDir, bundledVersion, key, buildPack, publishRaw, publishTampered, publishBadSignature } = updateWorkspace({
+  prefix: 'fw-updates-ff-',
+  host: HOST,
+  bundledDir: join(ROOT, 'dist', 'firefox', 'packs', 'default'),
+});
 
 /** A page under HOST, served by the test proxy's site map. */
 const pageFile = join(work, 'page.html');
 writeFileSync(pageFile, '<!doctype html><title>Gift shop</title><h1>Welcome to our shop</h1><p>Nothing to see here.</p>');
-
-/** Builds and signs (alice + bob) a pack with the bundled keys.json. */
-function buildPack(version) {
-  const out = join(work, `pack-${version}`);
-  fw('pack', 'build', '--source', src, '--out', out, '--version', version, '--force');
-  cpSync(join(bundledDir, 'keys.json'), join(out, 'keys.json'));
-  for (const k of ['alice', 'bob']) fw('pack', 'sign', out, '--key', key(k));
-  return out;
-}
-
-/** Writes a pack into the CDN layout by hand (what `pack deploy` would refuse to publish). */
-function publishRaw(packDir) {
-  const m = fw('pack', 'inspect', packDir);
-  mkdirSync(join(cdnDir, 'artifacts'), { recursive: true });
-  for (const a of m.artifacts) cpSync(join(packDir, a.path), join(cdnDir, 'artifacts', a.sha256));
-  cpSync(join(packDir, 'keys.json'), join(cdnDir, 'keys.json'));
-  cpSync(join(packDir, 'manifest.json'), join(cdnDir, 'manifest.json'));
-  return m;
-}
 
 let servers;
 let cdn;
@@ -123,7 +98,6 @@ async function popup(name) {
 }
 
 before(async () => {
-  mkdirSync(cdnDir, { recursive: true });
   mkdirSync(SHOTS, { recursive: true });
   servers = await startServers({ pages: [{ url: `http://${HOST}/page.html`, file: pageFile }] });
   cdn = await startCdn(cdnDir);
@@ -184,13 +158,7 @@ describe('rule updates (Firefox ESR, local CDN)', () => {
       version: '2026.11.25.3',
       kind: 'hash_mismatch',
       make() {
-        const m = publishRaw(buildPack(this.version));
-        const a = m.artifacts.find((x) => x.path === 'pack.json');
-        const f = join(cdnDir, 'artifacts', a.sha256);
-        const bytes = readFileSync(f);
-        const at = bytes.findIndex((x) => x >= 0x30 && x <= 0x39);
-        bytes[at] = bytes[at] === 0x39 ? 0x38 : bytes[at] + 1; // one digit: same size, other bytes
-        writeFileSync(f, bytes);
+        publishTampered(this.version);
       },
     },
     {
@@ -198,12 +166,7 @@ describe('rule updates (Firefox ESR, local CDN)', () => {
       version: '2026.11.25.4',
       kind: 'bad_signature',
       make() {
-        publishRaw(buildPack(this.version));
-        const env = JSON.parse(readFileSync(join(cdnDir, 'manifest.json'), 'utf8'));
-        const sig = Buffer.from(env.signatures[0].sig, 'base64');
-        sig[10] ^= 1;
-        env.signatures[0].sig = sig.toString('base64');
-        writeFileSync(join(cdnDir, 'manifest.json'), JSON.stringify(env));
+        publishBadSignature(this.version);
       },
     },
   ];
