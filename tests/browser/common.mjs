@@ -78,3 +78,9 @@ export function rgba(hex) {
 export function redirectsByScript(page) {
   return /location\s*(=[^=]|\.replace|\.assign|\.href\s*=)/.test(readFileSync(page.file, 'utf8'));
 }
+
+/** The red warning's headline and advice in the other languages of _locales, and their direction. */
+export const WARNING_TRANSLATIONS = [
+  ['fr', 'Cette page se fait passer pour PayPal.', "N'y saisissez pas votre mot de passe.", 'ltr'],
+  ['ar', 'هذه الصفحة تنتحل صفة PayPal.', 'لا تُدخل كلمة مرورك.', 'rtl'],
+];

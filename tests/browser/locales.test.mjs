@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { startServers } from './server.mjs';
 import { launch, tabState, overlayContent } from './chromium.mjs';
-import { SHOTS } from './common.mjs';
+import { SHOTS, WARNING_TRANSLATIONS } from './common.mjs';
 
 const RED_PAGE = 'https://www.xn--pypal-4ve.com/signin/?country.x=US&locale.x=en_US';
 let servers;
@@ -13,10 +13,7 @@ before(async () => {
 });
 after(async () => servers?.close());
 
-for (const [locale, headline, advice, dir] of [
-  ['fr', 'Cette page se fait passer pour PayPal.', "N'y saisissez pas votre mot de passe.", 'ltr'],
-  ['ar', 'هذه الصفحة تنتحل صفة PayPal.', 'لا تُدخل كلمة مرورك.', 'rtl'],
-]) {
+for (const [locale, headline, advice, dir] of WARNING_TRANSLATIONS) {
   test(`red warning in ${locale} (${dir})`, async () => {
     const b = await launch({ proxyUrl: servers.proxyUrl, locale });
     try {

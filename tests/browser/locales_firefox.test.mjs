@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { By } from 'selenium-webdriver';
 import { startServers } from './server.mjs';
 import { launchFirefox, overlayContent } from './firefox.mjs';
-import { SHOTS } from './common.mjs';
+import { SHOTS, WARNING_TRANSLATIONS } from './common.mjs';
 
 const RED_PAGE = 'https://www.xn--pypal-4ve.com/signin/?country.x=US&locale.x=en_US';
 let servers;
@@ -19,10 +19,7 @@ before(async () => {
 });
 after(async () => servers?.close());
 
-for (const [locale, headline, advice, dir] of [
-  ['fr', 'Cette page se fait passer pour PayPal.', "N'y saisissez pas votre mot de passe.", 'ltr'],
-  ['ar', 'هذه الصفحة تنتحل صفة PayPal.', 'لا تُدخل كلمة مرورك.', 'rtl'],
-]) {
+for (const [locale, headline, advice, dir] of WARNING_TRANSLATIONS) {
   test(`red warning in ${locale} (${dir})`, async () => {
     const ff = await launchFirefox({ proxyPort: servers.proxyPort, locale });
     const d = ff.driver;
