@@ -405,11 +405,12 @@ async function setTrusted(domain, trusted) {
  */
 async function offerBulletin(tabId, verdict) {
   if (tabId === undefined || !verdict) return;
-  const { bulletins = [], bulletinShows = {} } = await b.local.get(['bulletins', 'bulletinShows']);
-  if (!bulletins.length) return;
+  const { bulletins = [] } = await b.local.get('bulletins');
   const now = Date.now() / 1000;
   const bulletin = bulletinFor(bulletins, verdict, now);
   if (!bulletin || (state.level?.level === 4 && bulletin.severity !== 'critical')) return;
+  // The show history is read only for a page a bulletin concerns.
+  const { bulletinShows = {} } = await b.local.get('bulletinShows');
   if (!capAllows(bulletin, bulletinShows[bulletin.id], now)) return;
   await b.local.set({ bulletinShows: recordShow(bulletinShows, bulletin.id, now, bulletins.map((x) => x.id)) });
   await b.sendToTab(tabId, {
