@@ -15,7 +15,7 @@ import { EngineHost } from '../engine/host.js';
 import { effective, engineSettings } from '../lib/settings.js';
 import { FirstSeenStore } from '../lib/firstseen.js';
 import { summarize, percentile } from '../lib/health.js';
-import { BADGE, describe } from '../lib/words.js';
+import { BADGE, alertText, bulletinText, describe } from '../lib/words.js';
 import { advisoryText, bulletinFor, capAllows, recordShow, safeLinks } from '../lib/bulletins.js';
 import { buildReport, ReportQueue } from './reports.js';
 import { Updater } from './updates.js';
@@ -416,6 +416,7 @@ async function offerBulletin(tabId, verdict) {
   await b.sendToTab(tabId, {
     type: 'bulletin',
     bulletin: { id: bulletin.id, severity: bulletin.severity, text: advisoryText(bulletin, b.uiLanguage()), links: safeLinks(bulletin) },
+    text: bulletinText(b.t, b.textDirection()),
   });
 }
 
@@ -426,9 +427,13 @@ const handlers = {
     const recvAt = performance.timeOrigin + performance.now();
     const timing = { recvAt };
     const verdict = await scan(msg.features, sender.tab?.id, timing);
+    // A warning's words travel with the verdict (the worker's translations are loaded; the
+    // content script's first lookup would block the page): only for what the page will show.
+    const warn = !verdict.trusted && (verdict.level === 'red' || verdict.level === 'yellow');
+    const text = warn ? alertText(verdict, b.t, b.textDirection()) : null;
     timing.replyAt = performance.timeOrigin + performance.now();
     offerBulletin(sender.tab?.id, verdict).catch(() => {});
-    return { verdict, level: state.level, timing };
+    return { verdict, text, level: state.level, timing };
   },
   /**
    * Sent by the content script as a page starts loading: wakes a stopped worker, so the engine

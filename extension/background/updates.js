@@ -22,6 +22,7 @@
 
 import * as b from '../lib/browser.js';
 import { DEFAULTS } from '../lib/settings.js';
+import { parseBundle } from '../lib/packbundle.js';
 
 export const SCHEDULE = Object.freeze({
   periodMs: 60 * 60_000,
@@ -177,7 +178,7 @@ export class Updater {
     this.level = level;
     this.onPack = onPack;
     this.trust = null;
-    this.bundled = null; // {files, index}
+    this.bundled = null; // a promise of {files, index}
     this.active = null; // {version, created, expires, source, files (resolved), expiries, ...}
     this.running = null;
     this.readying = null;
@@ -198,12 +199,13 @@ export class Updater {
   }
 
   async #bundledFiles() {
-    if (!this.bundled) {
-      const index = JSON.parse(new TextDecoder().decode(await this.fetchBytes('packs/default/files.json')));
-      const files = {};
-      await Promise.all(index.files.map(async (name) => (files[name] = await this.fetchBytes(`packs/default/${name}`))));
-      this.bundled = { files, index };
-    }
+    // One file (scripts/build-extension): {index: {version, created, files}, files}.
+    this.bundled ??= this.fetchBytes('packs/default.fwpack')
+      .then(parseBundle)
+      .catch((e) => {
+        this.bundled = null; // (tried again next time)
+        throw e;
+      });
     return this.bundled;
   }
 

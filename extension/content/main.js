@@ -3,11 +3,10 @@
 // Bundled with extract.js, overlay.js, phash.js and words.js into content/content.js by
 // scripts/build-extension (content scripts cannot be ES modules).
 
-import { send, onMessage, t, textDirection } from '../lib/browser.js';
+import { send, onMessage } from '../lib/browser.js';
 import { extractFromDocument, serializeDocument, hashCandidates } from './extract.js';
 import { showWarning, showNotice, removeAlert } from './overlay.js';
 import { showBulletin } from './bulletin.js';
-import { describe } from '../lib/words.js';
 
 /** Time allowed for hashing favicons/logos after the DOM walk (ms). */
 const PHASH_BUDGET_MS = 25;
@@ -52,12 +51,11 @@ async function run() {
   const t1 = performance.now();
   extractMs += t1 - t0;
   const sentAt = performance.timeOrigin + t1;
-  // (The warning's words are looked up only when one is drawn: a content script's first message
-  // lookup is a blocking request to the browser, 2–5 ms; asking while the worker answers delayed
-  // the reply of every page by as much, for a saving on red and yellow pages only.)
-  const { verdict, timing } = await send({ type: 'scan', features });
+  // (A red or yellow verdict comes with its warning's words, translated by the worker: the
+  // content script never looks a message up, see words.js `alertText`.)
+  const { verdict, text, timing } = await send({ type: 'scan', features });
   const gotAt = clock();
-  render(verdict);
+  render(verdict, text);
   const t2 = performance.now();
   // features extracted → verdict shown, and its parts: message (content script → worker),
   // worker (first-seen lookup + engine), reply (worker → content script), render.
@@ -68,11 +66,10 @@ async function run() {
   send({ type: 'timing', roundTripMs: t2 - t1, extractMs: parts.extract, parts }).catch(() => {});
 }
 
-function render(verdict) {
+function render(verdict, text) {
   removeAlert();
-  // Green: nothing to show (and no need to build the words).
-  if (dismissed || verdict.trusted || (verdict.level !== 'red' && verdict.level !== 'yellow')) return;
-  const words = describe(verdict, t);
+  // Green (or trusted): nothing to show, and the worker sent no words.
+  if (dismissed || !text || verdict.trusted || (verdict.level !== 'red' && verdict.level !== 'yellow')) return;
   const on = {
     // Not history.back(): scam pages flood the history (pushState) so "back" stays on them.
     back: () => {
@@ -89,9 +86,8 @@ function render(verdict) {
       removeAlert();
     },
   };
-  const dir = textDirection();
-  if (verdict.level === 'red') showWarning({ verdict, words, t, dir, on });
-  else if (verdict.level === 'yellow') showNotice({ verdict, words, t, dir, on });
+  if (verdict.level === 'red') showWarning({ verdict, text, on });
+  else showNotice({ verdict, text, on });
 }
 
 onMessage((msg) => {
@@ -101,7 +97,7 @@ onMessage((msg) => {
   }
   // A signed campaign bulletin about this page (the worker applies its scope and frequency cap).
   if (msg?.type === 'bulletin') {
-    showBulletin(msg.bulletin, t, textDirection());
+    showBulletin(msg.bulletin, msg.text);
     return null;
   }
   return undefined;

@@ -60,6 +60,44 @@ export function describe(verdict, t) {
   return { level, headline, advice, reasons, brand };
 }
 
+/** UI strings of the in-page warning and notice that take no arguments. */
+const ALERT_UI = ['warningBand', 'youAreOn', 'goBack', 'showDetails', 'hideDetails', 'report', 'trustSite', 'trustYes', 'cancel', 'ignoreWarning', 'extName', 'noticeTitle', 'dismiss', 'detailsTitle'];
+
+/** The language tag of the UI (`@@ui_locale` is `fr` or `en_US`; `lang` wants `en-US`). */
+const uiLang = (t) => t('@@ui_locale').replace('_', '-');
+
+/**
+ * Every string the in-page red warning or yellow notice can show for `verdict`, already
+ * translated: `describe`'s words, the sentences with the verdict's values in them, each
+ * finding's detail line, and the fixed button and heading texts (`ui`). The worker builds it
+ * and sends it with red and yellow verdicts, so the content script never looks a message up
+ * itself: a content script's first `i18n.getMessage` blocks the page's thread for 2–10 ms while
+ * the browser hands the translations over, and that was the largest part of drawing a warning.
+ * `dir` is the UI's text direction (`ltr` / `rtl`).
+ */
+export function alertText(verdict, t, dir) {
+  const words = describe(verdict, t);
+  // The impersonated brand's real address, when a lookalike finding names it.
+  const realSite = (verdict?.findings ?? []).find((f) => f.target && (f.brand || f.target) === words.brand)?.target ?? null;
+  return {
+    ...words,
+    dir,
+    lang: uiLang(t),
+    realSite: realSite ? t('realSiteIs', [words.brand, realSite]) : null,
+    trustConfirm: t('trustConfirm', verdict.registrable_domain),
+    details: (verdict.findings ?? []).map((f) =>
+      [f.rule ? t('detailRule', f.rule) : null, f.source ? t('detailSource', f.source) : null, t('detailSignal', [f.signal, Math.round(f.weight * f.confidence)])].filter(Boolean).join(' '),
+    ),
+    score: t('detailScore', [verdict.score, verdict.pack_version]),
+    ui: Object.fromEntries(ALERT_UI.map((k) => [k, t(k)])),
+  };
+}
+
+/** The strings of a campaign bulletin's banner (sent with the bulletin, as `alertText` is). */
+export function bulletinText(t, dir) {
+  return { dir, lang: uiLang(t), title: t('bulletin_title'), links: t('bulletin_links'), close: t('bulletin_close') };
+}
+
 /** Badge per level: short text + colours with enough contrast (WCAG AA for the text). */
 export const BADGE = Object.freeze({
   green: { text: 'OK', color: '#1e7b34', textColor: '#ffffff' },

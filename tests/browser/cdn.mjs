@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import http from 'node:http';
 import { join, normalize, resolve } from 'node:path';
 import { ROOT } from './server.mjs';
+import { parseBundle } from '../../extension/lib/packbundle.js';
 
 export const BIN = process.env.FW_BIN ?? join(ROOT, 'target', 'debug', 'ferretwatch');
 export const DEV_KEYS = resolve(process.env.FW_DEV_KEYS ?? join(ROOT, 'target', 'dev-signing-keys'));
@@ -87,11 +88,13 @@ export async function startCdn(dir, pages = {}) {
 /**
  * The scratch space of an update test: a temporary folder with `cdn/` (served by startCdn) and
  * the pack sources — the default pack plus a list naming `host`, so verdicts show which pack is
- * in force. `bundledDir` is the built extension's bundled pack (its keys.json and version).
+ * in force. `bundle` is the built extension's bundled pack (packs/default.fwpack: its keys.json
+ * and version).
  * Returns {work, cdnDir, bundledVersion, key(name), buildPack, publishRaw, publishTampered,
  * publishBadSignature}.
  */
-export function updateWorkspace({ prefix, host, bundledDir }) {
+export function updateWorkspace({ prefix, host, bundle }) {
+  const bundled = parseBundle(new Uint8Array(readFileSync(bundle))).files;
   const work = mkdtempSync(join(tmpdir(), prefix));
   const cdnDir = join(work, 'cdn');
   mkdirSync(cdnDir, { recursive: true });
@@ -104,7 +107,7 @@ export function updateWorkspace({ prefix, host, bundledDir }) {
   function buildPack(version, extra = []) {
     const out = join(work, `pack-${version}`);
     fw('pack', 'build', '--source', src, '--out', out, '--version', version, '--force', ...extra);
-    cpSync(join(bundledDir, 'keys.json'), join(out, 'keys.json'));
+    writeFileSync(join(out, 'keys.json'), bundled['keys.json']);
     for (const k of ['alice', 'bob']) fw('pack', 'sign', out, '--key', key(k));
     return out;
   }
@@ -140,6 +143,6 @@ export function updateWorkspace({ prefix, host, bundledDir }) {
     writeFileSync(join(cdnDir, 'manifest.json'), JSON.stringify(env));
   }
 
-  const bundledVersion = JSON.parse(readFileSync(join(bundledDir, 'pack.json'), 'utf8')).version;
+  const bundledVersion = JSON.parse(new TextDecoder().decode(bundled['pack.json'])).version;
   return { work, cdnDir, bundledVersion, key, buildPack, publishRaw, publishTampered, publishBadSignature };
 }

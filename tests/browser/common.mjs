@@ -3,7 +3,8 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, corpus, demo } from './server.mjs';
 import { pathToFileURL } from 'node:url';
-import { comparable, readPackDir } from '../node/helpers.mjs';
+import { comparable } from '../node/helpers.mjs';
+import { parseBundle } from '../../extension/lib/packbundle.js';
 import { BADGE } from '../../extension/lib/words.js';
 
 export { ROOT, BADGE, comparable };
@@ -40,7 +41,7 @@ export function extractorScript() {
 let hostPromise = null;
 /**
  * The wasm engine in node, built from the very files the extension ships (dist/chromium:
- * engine/ and packs/default/), so a rebuild of core/wasm/pkg meanwhile cannot skew it.
+ * engine/ and packs/default.fwpack), so a rebuild of core/wasm/pkg meanwhile cannot skew it.
  */
 export function nodeEngine() {
   hostPromise ??= (async () => {
@@ -50,8 +51,7 @@ export function nodeEngine() {
       glueUrl: pathToFileURL(join(dist, 'engine', 'ferretwatch_wasm.js')).href,
       wasm: readFileSync(join(dist, 'engine', 'ferretwatch_wasm_bg.wasm')),
     });
-    const files = readPackDir(join(dist, 'packs', 'default'));
-    delete files['files.json'];
+    const { files } = parseBundle(new Uint8Array(readFileSync(join(dist, 'packs', 'default.fwpack'))));
     await host.load(files);
     return host;
   })();

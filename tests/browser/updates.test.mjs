@@ -21,7 +21,7 @@ const HOST = 'fresh-scam.example';
 const { work, cdnDir, bundledVersion, key, buildPack, publishRaw, publishTampered, publishBadSignature } = updateWorkspace({
   prefix: 'fw-updates-',
   host: HOST,
-  bundledDir: join(EXT_DIR, 'packs', 'default'),
+  bundle: join(EXT_DIR, 'packs', 'default.fwpack'),
 });
 const profile = join(work, 'profile');
 

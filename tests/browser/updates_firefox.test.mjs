@@ -20,7 +20,7 @@ const HOST = 'fresh-scam.example';
 const { work, cdnDir, bundledVersion, key, buildPack, publishRaw, publishTampered, publishBadSignature } = updateWorkspace({
   prefix: 'fw-updates-ff-',
   host: HOST,
-  bundledDir: join(ROOT, 'dist', 'firefox', 'packs', 'default'),
+  bundle: join(ROOT, 'dist', 'firefox', 'packs', 'default.fwpack'),
 });
 
 /** A page under HOST, served by the test proxy's site map. */

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { describe as words, yaraFamily, BADGE } from '../../extension/lib/words.js';
+import { describe as words, alertText, bulletinText, yaraFamily, BADGE } from '../../extension/lib/words.js';
 import { buildReport, backoffMs, retryAfterMs, ReportQueue, MAX_REPORT_BYTES } from '../../extension/background/reports.js';
 import { cutUtf8, utf8Len, collapse, parseRefresh, scriptRedirect, cssResourceUrls, firstSrcsetUrl, boundedEntry, MAX_ENTRY } from '../../extension/content/extract.js';
 
@@ -26,6 +26,33 @@ test('red lookalike: "This page is pretending to be PayPal. Don\'t enter your pa
   assert.equal(w.headline, 'This page is pretending to be PayPal.');
   assert.equal(w.advice, "Don't enter your password.");
   assert.deepEqual(w.reasons, ['The web address imitates PayPal with look-alike letters.', 'The password form sends what you type to a different website.']);
+});
+
+test('alertText: every string of the warning, translated, with the verdict\'s values', () => {
+  const verdict = {
+    level: 'red', host: 'www.xn--pypal-4ve.com', registrable_domain: 'xn--pypal-4ve.com', score: 85, pack_version: '2026.12.07.1',
+    findings: [finding('idn_homograph_high', { brand: 'PayPal', target: 'paypal.com' }), finding('yara_phishing_high', { rule: 'PK_Generic', weight: 45, confidence: 0.5 }), finding('reputation_hit', { source: 'phishtank' })],
+  };
+  const tEn = (key, subs) => (key === '@@ui_locale' ? 'en_US' : t(key, subs));
+  const a = alertText(verdict, tEn, 'ltr');
+  assert.equal(a.headline, 'This page is on a list of known dangerous websites.');
+  assert.deepEqual(a.reasons, words(verdict, tEn).reasons);
+  assert.equal(a.dir, 'ltr');
+  assert.equal(a.lang, 'en-US');
+  assert.equal(a.realSite, tEn('realSiteIs', ['PayPal', 'paypal.com']));
+  assert.match(a.realSite, /paypal\.com/);
+  assert.equal(a.trustConfirm, tEn('trustConfirm', 'xn--pypal-4ve.com'));
+  assert.equal(a.details.length, 3);
+  assert.equal(a.details[1], `${tEn('detailRule', 'PK_Generic')} ${tEn('detailSignal', ['yara_phishing_high', 23])}`);
+  assert.equal(a.details[2], `${tEn('detailSource', 'phishtank')} ${tEn('detailSignal', ['reputation_hit', 10])}`);
+  assert.equal(a.score, tEn('detailScore', [85, '2026.12.07.1']));
+  for (const [k, v] of Object.entries(a.ui)) assert.ok(v && v !== k && v === tEn(k), `ui.${k} translated`);
+  assert.deepEqual(Object.keys(a.ui).sort(), ['cancel', 'detailsTitle', 'dismiss', 'extName', 'goBack', 'hideDetails', 'ignoreWarning', 'noticeTitle', 'report', 'showDetails', 'trustSite', 'trustYes', 'warningBand', 'youAreOn']);
+  // No lookalike finding: no "the real site is" sentence.
+  assert.equal(alertText({ ...verdict, findings: [finding('phishing_keywords_only')] }, tEn, 'ltr').realSite, null);
+  const bt = bulletinText(tEn, 'rtl');
+  assert.deepEqual(bt, { dir: 'rtl', lang: 'en-US', title: tEn('bulletin_title'), links: tEn('bulletin_links'), close: tEn('bulletin_close') });
+  assert.ok(bt.title && bt.title !== 'bulletin_title');
 });
 
 test('headline by kind: reputation, crypto, malware, fake login, green, trusted', () => {
