@@ -10,24 +10,20 @@
 //   re-create anything.
 //
 // `loadGlue(generation)` must return a glue module instance not used before (its module-level
-// state is what a trap poisons). The default imports the glue URL with `?instance=N`; a Chromium
-// service worker may not call import(), so the extension passes statically imported copies.
-
-function importGlue(glueUrl) {
-  return (generation) =>
-    import(generation === 0 ? glueUrl : `${glueUrl}${glueUrl.includes('?') ? '&' : '?'}instance=${generation}`);
-}
+// state is what a trap poisons). A Chromium service worker may not call import(): the extension
+// passes statically imported copies (the worker's bundle gives each `?instance=N` import a fresh
+// copy); the node tests import the glue URL with `?instance=N` (tests/node/helpers.mjs).
 
 export class EngineHost {
   /**
    * @param {object} opts
    * @param {BufferSource|WebAssembly.Module|Promise<WebAssembly.Module>} opts.wasm  the .wasm bytes,
    *   a compiled module, or a promise of one (e.g. WebAssembly.compileStreaming started early)
-   * @param {string} [opts.glueUrl]  URL of the wasm-bindgen JS glue (for the default loader)
-   * @param {(generation: number) => Promise<object>} [opts.loadGlue]  fresh glue instances
+   * @param {(generation: number) => Promise<object>} opts.loadGlue  fresh glue instances
    */
-  constructor({ glueUrl, wasm, loadGlue }) {
-    this.loadGlue = loadGlue ?? importGlue(glueUrl);
+  constructor({ wasm, loadGlue }) {
+    if (typeof loadGlue !== 'function') throw new TypeError('EngineHost needs loadGlue(generation)');
+    this.loadGlue = loadGlue;
     this.wasmSource = wasm;
     this.generation = 0;
     this.crashes = 0;

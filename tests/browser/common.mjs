@@ -3,7 +3,7 @@ import { readFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ROOT, corpus, demo } from './server.mjs';
 import { pathToFileURL } from 'node:url';
-import { comparable } from '../node/helpers.mjs';
+import { comparable, importGlue } from '../node/helpers.mjs';
 import { parseBundle } from '../../extension/lib/packbundle.js';
 import { BADGE } from '../../extension/lib/words.js';
 
@@ -48,7 +48,7 @@ export function nodeEngine() {
     const dist = join(ROOT, 'dist', 'chromium');
     const { EngineHost } = await import(pathToFileURL(join(dist, 'engine', 'host.js')).href);
     const host = new EngineHost({
-      glueUrl: pathToFileURL(join(dist, 'engine', 'ferretwatch_wasm.js')).href,
+      loadGlue: importGlue(pathToFileURL(join(dist, 'engine', 'ferretwatch_wasm.js')).href),
       wasm: readFileSync(join(dist, 'engine', 'ferretwatch_wasm_bg.wasm')),
     });
     const { files } = parseBundle(new Uint8Array(readFileSync(join(dist, 'packs', 'default.fwpack'))));

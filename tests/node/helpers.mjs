@@ -37,11 +37,19 @@ export function readPackDir(dir) {
   return files;
 }
 
+/**
+ * EngineHost's `loadGlue` for node: a fresh instance of the wasm-bindgen glue at `glueUrl` per
+ * generation (a distinct module record through `?instance=N`).
+ */
+export function importGlue(glueUrl) {
+  return (generation) => import(generation === 0 ? glueUrl : `${glueUrl}${glueUrl.includes('?') ? '&' : '?'}instance=${generation}`);
+}
+
 /** Creates an EngineHost over the built wasm with the given pack directory loaded. */
 export async function makeHost(packDir = join(ROOT, 'packs', 'default')) {
   const { EngineHost } = await import(pathToFileURL(join(ROOT, 'extension', 'engine', 'host.js')).href);
   const host = new EngineHost({
-    glueUrl: pathToFileURL(join(PKG, 'ferretwatch_wasm.js')).href,
+    loadGlue: importGlue(pathToFileURL(join(PKG, 'ferretwatch_wasm.js')).href),
     wasm: readFileSync(join(PKG, 'ferretwatch_wasm_bg.wasm')),
   });
   await host.load(readPackDir(packDir));
