@@ -34,6 +34,7 @@ export class EngineHost {
     this.level = 1;
     this.lastTelemetry = null;
     this.exports = null;
+    this.instantiating = null;
   }
 
   /** Size of the engine's wasm linear memory in bytes (it never shrinks), or null before loading. */
@@ -51,9 +52,21 @@ export class EngineHost {
     this.glue = glue;
   }
 
+  /**
+   * Instantiates the wasm module (once; `load` does it when nobody did), so a caller can have it
+   * done while the pack is still being read.
+   */
+  instantiate() {
+    this.instantiating ??= this.#instantiate().catch((e) => {
+      this.instantiating = null;
+      throw e;
+    });
+    return this.instantiating;
+  }
+
   /** Loads (or replaces) the pack: an object of relative path → Uint8Array. */
   async load(packFiles) {
-    if (!this.glue) await this.#instantiate();
+    if (!this.glue) await this.instantiate();
     const engine = new this.glue.Engine(packFiles);
     this.#configure(engine);
     this.engine?.free();
@@ -82,7 +95,8 @@ export class EngineHost {
     this.generation += 1;
     this.engine = null;
     this.glue = null;
-    await this.#instantiate();
+    this.instantiating = null;
+    await this.instantiate();
     await this.load(this.packFiles);
     if (this.lastTelemetry) this.engine.mergeTelemetry(this.lastTelemetry);
     for (let n = this.engine.telemetry().crashes; n < this.crashes; n++) this.engine.recordCrash();
