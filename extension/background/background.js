@@ -10,6 +10,8 @@
 //   sendReport {tabId, reason, note}, settingsChanged {}, health {},
 //   uploadTelemetry {} (extension pages: the opted-in upload now; tests)
 
+// boot.js first: it starts compiling the engine's wasm before the other modules are evaluated.
+import { compiledWasm } from './boot.js';
 import * as b from '../lib/browser.js';
 import { EngineHost } from '../engine/host.js';
 import { effective, engineSettings } from '../lib/settings.js';
@@ -91,25 +93,12 @@ async function loadGlue(generation) {
   return glue;
 }
 
-/** Fetches and compiles the engine's wasm, compiling while the bytes arrive where possible. */
-async function compileWasm() {
-  const path = 'engine/ferretwatch_wasm_bg.wasm';
-  if (typeof WebAssembly.compileStreaming === 'function') {
-    try {
-      return await WebAssembly.compileStreaming(fetch(b.getURL(path)));
-    } catch {
-      // e.g. a browser serving the file without the application/wasm type: compile the bytes.
-    }
-  }
-  return WebAssembly.compile(await fetchBytes(path));
-}
-
 async function loadEngine() {
   const t0 = performance.now();
   const since = (t) => t - t0;
   // Settings (storage + policy), the wasm and the pack all start at once; none waits for another.
   const settingsDone = applySettings().then(() => performance.now());
-  const wasmDone = compileWasm().then((m) => [m, performance.now()]);
+  const wasmDone = compiledWasm().then((m) => [m, performance.now()]); // (started by boot.js)
   const host = new EngineHost({ wasm: wasmDone.then(([m]) => m), loadGlue });
   // The module is instantiated as soon as it is compiled, while the pack may still be read.
   const instantiated = host.instantiate().then(() => performance.now());

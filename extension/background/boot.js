@@ -1,0 +1,34 @@
+// The worker's first module: background.js imports it before anything else, so the engine's
+// wasm starts downloading and compiling at the very start of a worker life, while the rest of
+// the worker's code is still being evaluated (the compile is the longest step before the engine
+// can be built).
+import { getURL } from '../lib/browser.js';
+
+const PATH = 'engine/ferretwatch_wasm_bg.wasm';
+let pending = null;
+
+/** The compiled engine module (one compile per worker life; a failed one is tried again). */
+export function compiledWasm() {
+  pending ??= compile().catch((e) => {
+    pending = null;
+    throw e;
+  });
+  return pending;
+}
+
+/** Compiles while the bytes arrive where possible. */
+async function compile() {
+  const url = getURL(PATH);
+  if (typeof WebAssembly.compileStreaming === 'function') {
+    try {
+      return await WebAssembly.compileStreaming(fetch(url));
+    } catch {
+      // e.g. a browser serving the file without the application/wasm type: compile the bytes.
+    }
+  }
+  const r = await fetch(url);
+  if (!r.ok) throw new Error(`cannot read ${PATH}: ${r.status}`);
+  return WebAssembly.compile(await r.arrayBuffer());
+}
+
+compiledWasm().catch(() => {}); // (loadEngine awaits it and sees a failure)
