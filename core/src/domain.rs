@@ -4,6 +4,7 @@
 //! The list is an input like any other (it may travel in a rule pack); an embedded copy of
 //! Mozilla's list (`core/data/public_suffix_list.dat`, MPL-2.0) is the default.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
@@ -82,22 +83,25 @@ impl SuffixList {
 }
 
 /// Everything the signals need to know about a page's host.
+///
+/// The strings borrow from the host given to [`HostInfo::new`] whenever they can — always for
+/// a lowercase ASCII host without punycode labels, the usual case of a parsed URL — so that
+/// analysing a host allocates nothing; only Unicode forms of punycode labels and a host that
+/// needed lowercasing are owned. [`HostInfo::into_owned`] detaches one from its host.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct HostInfo {
+pub struct HostInfo<'a> {
     /// Host in ASCII form (punycode labels), lowercase, without trailing dot.
-    pub ascii: String,
+    pub ascii: Cow<'a, str>,
     /// Host with punycode labels decoded to Unicode.
-    pub unicode: String,
+    pub unicode: Cow<'a, str>,
     /// Registrable domain (eTLD+1) in ASCII; equals `ascii` when there is none.
-    pub registrable: String,
+    pub registrable: Cow<'a, str>,
     /// Registrable domain in Unicode.
-    pub registrable_unicode: String,
+    pub registrable_unicode: Cow<'a, str>,
     /// The public suffix (ASCII), empty for IP addresses.
-    pub suffix: String,
+    pub suffix: Cow<'a, str>,
     /// The registrable label without the suffix, in Unicode (`paypal` for `www.paypal.co.uk`).
-    pub label: String,
-    /// Labels in front of the registrable domain (Unicode), e.g. `["www"]`.
-    pub subdomain_labels: Vec<String>,
+    pub label: Cow<'a, str>,
     /// The host is an IP address literal.
     pub is_ip: bool,
 }
@@ -151,44 +155,83 @@ pub fn to_unicode(ascii_host: &str) -> String {
 /// ASCII without a punycode (`xn--`) label: [`to_unicode`] gives it back unchanged, and so
 /// for every run of its labels.
 fn is_plain_ascii(host: &str) -> bool {
-    host.is_ascii() && !host.split('.').any(|l| l.as_bytes().get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"xn--")))
+    let b = host.as_bytes();
+    // One pass over the bytes: a label starts at 0 and after each dot.
+    b.iter().enumerate().all(|(i, &c)| {
+        c.is_ascii()
+            && !((i == 0 || b[i - 1] == b'.')
+                && (c | 0x20) == b'x'
+                && b.get(i + 1..i + 4).is_some_and(|p| p.eq_ignore_ascii_case(b"n--")))
+    })
 }
 
-impl HostInfo {
-    /// Analyses a host as found in a parsed URL (already ASCII and lowercase).
-    pub fn new(psl: &SuffixList, host: &str) -> Self {
-        let ascii = host.trim_end_matches('.').to_ascii_lowercase();
+impl<'a> HostInfo<'a> {
+    /// Analyses a host as found in a parsed URL (already ASCII and lowercase; a host with
+    /// capitals is lowercased, into owned strings).
+    pub fn new(psl: &SuffixList, host: &'a str) -> Self {
+        let trimmed = host.trim_end_matches('.');
+        if trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+            return HostInfo::new(psl, &trimmed.to_ascii_lowercase()).into_owned();
+        }
+        let ascii = trimmed;
         let bare = ascii.trim_start_matches('[').trim_end_matches(']');
         // Only hex digits, dots and colons can make an IP address: most hosts skip the parse.
         let ip_chars = bare.bytes().all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
         if ip_chars && bare.parse::<IpAddr>().is_ok() {
+            let a = Cow::Borrowed(ascii);
             return Self {
-                unicode: ascii.clone(),
-                registrable: ascii.clone(),
-                registrable_unicode: ascii.clone(),
-                label: ascii.clone(),
-                ascii,
+                unicode: a.clone(),
+                registrable: a.clone(),
+                registrable_unicode: a.clone(),
+                label: a.clone(),
+                ascii: a,
+                suffix: Cow::Borrowed(""),
                 is_ip: true,
-                ..Self::default()
             };
         }
-        let (suffix, registrable) = psl.suffix_and_registrable(&ascii);
-        let registrable = registrable.unwrap_or(&ascii).to_string();
-        let suffix = suffix.unwrap_or("").to_string();
+        let (suffix, registrable) = psl.suffix_and_registrable(ascii);
+        let registrable = registrable.unwrap_or(ascii);
+        let suffix = suffix.unwrap_or("");
         // Label runs of a plain ASCII host are plain too: one check instead of one per part.
-        let plain = is_plain_ascii(&ascii);
-        let to_unicode = |s: &str| if plain { s.to_string() } else { to_unicode(s) };
-        let unicode = to_unicode(&ascii);
-        let registrable_unicode = to_unicode(&registrable);
+        let plain = is_plain_ascii(ascii);
+        let unicode_of = |s: &'a str| if plain { Cow::Borrowed(s) } else { Cow::Owned(to_unicode(s)) };
         let label_ascii = registrable
-            .strip_suffix(&suffix)
+            .strip_suffix(suffix)
             .map(|l| l.trim_end_matches('.'))
             .filter(|l| !l.is_empty())
-            .unwrap_or(&registrable);
-        let label = to_unicode(label_ascii);
-        let sub = ascii.strip_suffix(&registrable).unwrap_or("").trim_end_matches('.');
-        let subdomain_labels = if sub.is_empty() { Vec::new() } else { sub.split('.').map(&to_unicode).collect() };
-        Self { ascii, unicode, registrable, registrable_unicode, suffix, label, subdomain_labels, is_ip: false }
+            .unwrap_or(registrable);
+        Self {
+            unicode: unicode_of(ascii),
+            registrable_unicode: unicode_of(registrable),
+            label: unicode_of(label_ascii),
+            ascii: Cow::Borrowed(ascii),
+            registrable: Cow::Borrowed(registrable),
+            suffix: Cow::Borrowed(suffix),
+            is_ip: false,
+        }
+    }
+
+    /// The same analysis, owning its strings.
+    pub fn into_owned(self) -> HostInfo<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        HostInfo {
+            ascii: own(self.ascii),
+            unicode: own(self.unicode),
+            registrable: own(self.registrable),
+            registrable_unicode: own(self.registrable_unicode),
+            suffix: own(self.suffix),
+            label: own(self.label),
+            is_ip: self.is_ip,
+        }
+    }
+
+    /// Labels in front of the registrable domain, in Unicode (`["www"]` for `www.paypal.com`).
+    pub fn subdomain_labels(&self) -> Vec<String> {
+        if self.is_ip {
+            return Vec::new();
+        }
+        let sub = self.ascii.strip_suffix(&*self.registrable).unwrap_or("").trim_end_matches('.');
+        if sub.is_empty() { Vec::new() } else { sub.split('.').map(to_unicode).collect() }
     }
 
     /// True when `other` (an ASCII host) has the same registrable domain.
@@ -245,6 +288,70 @@ mod tests {
         ] {
             assert_eq!(psl.suffix_and_registrable(host), (psl.suffix(host), psl.registrable(host)), "{host:?}");
         }
+    }
+
+    /// The byte scan gives the answer of the plain definition (ASCII, no label starting with
+    /// `xn--` in any case).
+    #[test]
+    fn plain_ascii_hosts() {
+        let plain = |h: &str| {
+            h.is_ascii()
+                && !h.split('.').any(|l| l.as_bytes().get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"xn--")))
+        };
+        for h in [
+            "",
+            ".",
+            "xn--",
+            "xn-",
+            "Xn--a",
+            "a.XN--b",
+            "axn--b.com",
+            "www.xn--pypal-4ve.com",
+            "pаypal.com",
+            "x",
+            "a.x",
+            "a.xn",
+            "a.xn-",
+            "a.xn-.",
+            "a..xn--",
+            "paypal.com",
+            "xnn--a",
+            "nx--a.b",
+        ] {
+            assert_eq!(is_plain_ascii(h), plain(h), "{h:?}");
+        }
+    }
+
+    /// Hosts with capitals or trailing dots are analysed as the lowercase host without them;
+    /// a lowercase ASCII host's analysis borrows every string from it.
+    #[test]
+    fn borrowed_and_owned_analyses_agree() {
+        let psl = SuffixList::embedded();
+        for (given, lower) in [
+            ("WWW.PayPal.COM", "www.paypal.com"),
+            ("Login.PAYPAL.co.uk.", "login.paypal.co.uk"),
+            ("XN--PYPAL-4VE.COM", "xn--pypal-4ve.com"),
+            ("192.168.1.10.", "192.168.1.10"),
+            ("[::1]", "[::1]"),
+        ] {
+            let a = HostInfo::new(&psl, given);
+            let b = HostInfo::new(&psl, lower);
+            assert_eq!(a, b, "{given}");
+            assert_eq!(a.clone().into_owned(), b, "{given}");
+        }
+        let h = HostInfo::new(&psl, "www.shop.example.co.uk");
+        for s in [&h.ascii, &h.unicode, &h.registrable, &h.registrable_unicode, &h.suffix, &h.label] {
+            assert!(matches!(s, Cow::Borrowed(_)), "{s}");
+        }
+        assert_eq!(h.subdomain_labels(), ["www", "shop"]);
+        assert_eq!(
+            (h.registrable.as_ref(), h.label.as_ref(), h.suffix.as_ref()),
+            ("example.co.uk", "example", "co.uk")
+        );
+        let idn = HostInfo::new(&psl, "mail.xn--mnchen-3ya.de");
+        assert_eq!(idn.subdomain_labels(), ["mail"]);
+        assert_eq!((idn.unicode.as_ref(), idn.label.as_ref()), ("mail.münchen.de", "münchen"));
+        assert!(HostInfo::new(&psl, "10.0.0.1").subdomain_labels().is_empty());
     }
 
     #[test]

@@ -385,8 +385,8 @@ impl Engine {
         let level = self.level_of(score, settings);
         Ok(Verdict {
             url: f.url.clone(),
-            host: host.ascii.clone(),
-            registrable_domain: host.registrable.clone(),
+            host: host.ascii.to_string(),
+            registrable_domain: host.registrable.to_string(),
             score,
             level,
             findings,
@@ -440,9 +440,9 @@ impl Engine {
     }
 
     /// The site is trusted: a brand's own (`owned`), on the pack's or the user's trusted list.
-    fn is_trusted(&self, host: &HostInfo, settings: &Settings, owned: bool) -> bool {
+    fn is_trusted(&self, host: &HostInfo<'_>, settings: &Settings, owned: bool) -> bool {
         owned
-            || self.trusted.contains(&host.registrable)
+            || self.trusted.contains(&*host.registrable)
             || settings.trusted_sites.iter().any(|s| s.trim().eq_ignore_ascii_case(&host.registrable))
     }
 

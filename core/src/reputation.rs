@@ -691,8 +691,8 @@ impl Reputation {
         let mut url_keys: Option<PageUrlKeys> = None;
         for set in &self.sets {
             let hit: Option<String> = match set.kind {
-                IndicatorKind::Ip => (host.is_ip && set.contains(&host.ascii)).then(|| host.ascii.clone()),
-                IndicatorKind::Domain => set.contains(&host.registrable).then(|| host.registrable.clone()),
+                IndicatorKind::Ip => (host.is_ip && set.contains(&host.ascii)).then(|| host.ascii.to_string()),
+                IndicatorKind::Domain => set.contains(&host.registrable).then(|| host.registrable.to_string()),
                 IndicatorKind::Host => parent_hosts(&host.ascii).find(|h| set.contains(h)).map(str::to_string),
                 IndicatorKind::Url => {
                     let keys = url_keys.get_or_insert_with(|| PageUrlKeys::new(&host.ascii, url));
