@@ -137,6 +137,129 @@ pub fn parse_url(text: &str) -> Result<url::Url, UrlError> {
     Ok(parsed)
 }
 
+/// What the URL signals of a URL-only check read of a parsed URL: the host (as the parser gives
+/// it: lowercase ASCII), the port when it is not the scheme's default, the path and the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrlParts<'a> {
+    /// The host (`url::Url::host_str`).
+    pub host: &'a str,
+    /// The port, when not the scheme's default (`url::Url::port`).
+    pub port: Option<u16>,
+    /// The path (`url::Url::path`).
+    pub path: &'a str,
+    /// The query without its `?` (`url::Url::query`).
+    pub query: Option<&'a str>,
+    /// `host[:port]path[?query]`, as written in the URL's serialization.
+    pub(crate) joined: &'a str,
+}
+
+impl<'a> UrlParts<'a> {
+    /// The parts of a parsed URL.
+    pub fn of(url: &'a url::Url) -> Self {
+        Self {
+            host: url.host_str().unwrap_or_default(),
+            port: url.port(),
+            path: url.path(),
+            query: url.query(),
+            joined: &url[url::Position::BeforeHost..url::Position::AfterQuery],
+        }
+    }
+}
+
+/// A URL parsed for a URL-only check ([`parse_url_parts`]).
+#[derive(Debug, Clone)]
+pub enum ParsedUrl<'a> {
+    /// A plain `http(s)://host/path?query` URL, read in place.
+    Plain(UrlParts<'a>),
+    /// Any other URL, through the WHATWG parser.
+    Parsed(url::Url),
+}
+
+impl ParsedUrl<'_> {
+    /// The parts the URL signals read.
+    pub fn parts(&self) -> UrlParts<'_> {
+        match self {
+            ParsedUrl::Plain(p) => *p,
+            ParsedUrl::Parsed(u) => UrlParts::of(u),
+        }
+    }
+}
+
+/// [`parse_url`] for callers that only need the [`UrlParts`]: the same answers (the same parts,
+/// the same errors), but a plain URL — `http://` or `https://`, a host of lowercase letters,
+/// digits and hyphens in non-empty labels (none a punycode label, none with hyphens in the third
+/// and fourth place, the last not starting with a digit), no port or user, and a path and query
+/// of characters the WHATWG parser leaves as they are, without dot segments — is read in place,
+/// without the parser's allocation and character-by-character work. Everything else goes
+/// through [`parse_url`].
+///
+/// # Errors
+/// [`UrlError`] when the text is not a URL with a host.
+pub fn parse_url_parts(text: &str) -> Result<ParsedUrl<'_>, UrlError> {
+    match plain_url(text.trim()) {
+        Some(p) => Ok(ParsedUrl::Plain(p)),
+        None => parse_url(text).map(ParsedUrl::Parsed),
+    }
+}
+
+/// The parts of a plain URL (see [`parse_url_parts`]), `None` for any other text.
+fn plain_url(t: &str) -> Option<UrlParts<'_>> {
+    let rest = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://"))?;
+    // The host, label by label in one pass over the bytes: lowercase letters, digits and
+    // hyphens only. Empty labels, punycode (to be validated), `ab--` (reserved by IDNA), and a
+    // last label that may be a number (an IPv4 address, or an error) are left to the parser.
+    let b = rest.as_bytes();
+    let (mut at, mut label_start) = (0, 0);
+    let host_end = loop {
+        let c = b.get(at).copied();
+        if matches!(c, None | Some(b'.' | b'/' | b'?' | b'#')) {
+            let label = &b[label_start..at];
+            if label.is_empty() || label.get(2..4) == Some(b"--") {
+                return None;
+            }
+            if c != Some(b'.') {
+                if label[0].is_ascii_digit() {
+                    return None;
+                }
+                break at;
+            }
+            label_start = at + 1;
+        } else if !matches!(c, Some(b'a'..=b'z' | b'0'..=b'9' | b'-')) {
+            return None;
+        }
+        at += 1;
+    };
+    let host = &rest[..host_end];
+    let after_host = &rest[host_end..];
+    let path_len = after_host.find(['?', '#']).unwrap_or(after_host.len());
+    let path = &after_host[..path_len];
+    // Characters of the path and query that the parser neither percent-encodes nor treats apart
+    // (`\\` is a slash in http URLs, `.` and `%2e` segments are resolved).
+    let kept = |c: u8| c.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/%".contains(&c);
+    if !path.bytes().all(|c| kept(c) || c == b'\'')
+        || path.split('/').any(|seg| seg == "." || seg == "..")
+        || path.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'2' && (w[2] | 0x20) == b'e')
+    {
+        return None;
+    }
+    let after_path = &after_host[path_len..];
+    let (query, query_len) = match after_path.strip_prefix('?') {
+        Some(q) => {
+            let q = &q[..q.find('#').unwrap_or(q.len())];
+            if !q.bytes().all(|c| kept(c) || c == b'?') {
+                return None;
+            }
+            (Some(q), q.len() + 1)
+        }
+        None => (None, 0),
+    };
+    // Without a path the parser writes `/`: then the serialization is not a slice of the text.
+    if path.is_empty() {
+        return None;
+    }
+    Some(UrlParts { host, port: None, path, query, joined: &rest[..host_end + path_len + query_len] })
+}
+
 /// Resolves `reference` (possibly relative) against `base`; `None` when it is not a URL.
 pub fn resolve(base: &url::Url, reference: &str) -> Option<url::Url> {
     base.join(reference.trim()).ok()
@@ -155,14 +278,8 @@ pub fn to_unicode(ascii_host: &str) -> String {
 /// ASCII without a punycode (`xn--`) label: [`to_unicode`] gives it back unchanged, and so
 /// for every run of its labels.
 fn is_plain_ascii(host: &str) -> bool {
-    let b = host.as_bytes();
-    // One pass over the bytes: a label starts at 0 and after each dot.
-    b.iter().enumerate().all(|(i, &c)| {
-        c.is_ascii()
-            && !((i == 0 || b[i - 1] == b'.')
-                && (c | 0x20) == b'x'
-                && b.get(i + 1..i + 4).is_some_and(|p| p.eq_ignore_ascii_case(b"n--")))
-    })
+    host.is_ascii()
+        && !host.as_bytes().split(|&c| c == b'.').any(|l| l.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"xn--")))
 }
 
 impl<'a> HostInfo<'a> {
@@ -360,6 +477,139 @@ mod tests {
         let h = HostInfo::new(&psl, "192.168.1.10");
         assert!(h.is_ip);
         assert_eq!(h.registrable, "192.168.1.10");
+    }
+
+    /// What the WHATWG parser makes of `text`, as [`UrlParts`] (with an owned `joined`).
+    fn parser_parts(text: &str) -> Result<(String, Option<u16>, String, Option<String>, String), UrlError> {
+        let u = parse_url(text)?;
+        let p = UrlParts::of(&u);
+        Ok((p.host.into(), p.port, p.path.into(), p.query.map(Into::into), p.joined.into()))
+    }
+
+    fn quick_parts(text: &str) -> Result<(String, Option<u16>, String, Option<String>, String), UrlError> {
+        let u = parse_url_parts(text)?;
+        let p = u.parts();
+        Ok((p.host.into(), p.port, p.path.into(), p.query.map(Into::into), p.joined.into()))
+    }
+
+    /// Plain URLs are read in place, other text goes through the parser; the parts (and errors)
+    /// are the parser's either way.
+    #[test]
+    fn plain_urls_read_in_place_give_the_parsers_parts() {
+        let plain = [
+            "https://www.paypal.com/",
+            "http://contactaccess70368.com/",
+            "https://a-b.example.co.uk/login?next=%2Faccount&x=1#top",
+            "https://x.com/a/b/c.php?q=1?2",
+            "  https://paypal.com/signin  ",
+            "https://-a-.com/p",
+            "https://x.com/it's",
+            "https://x.com/?",
+            "https://x.com/#frag with spaces and \\ and ü",
+            "https://x.com/.well-known/x",
+            "https://x.com/a//b",
+        ];
+        for u in plain {
+            assert!(matches!(parse_url_parts(u), Ok(ParsedUrl::Plain(_))), "{u}");
+            assert_eq!(quick_parts(u), parser_parts(u), "{u}");
+        }
+        let other = [
+            "https://paypal.com",
+            "HTTPS://paypal.com/",
+            "https://PayPal.com/",
+            "https://xn--pypal-4ve.com/",
+            "https://ab--cd.com/",
+            "https://a..com/",
+            "https://paypal.com./",
+            "https://1.2.3.4/",
+            "https://example.0x7f/",
+            "https://x.com:8080/",
+            "https://user@x.com/",
+            "https://x.com/a/../b",
+            "https://x.com/a/%2E/b",
+            "https://x.com/a b",
+            "https://x.com/a\\b",
+            "https://x.com/?q='x'",
+            "https://x.com/ä",
+            "https://pаypal.com/",
+            "paypal.com/login",
+            "ftp://x.com/",
+            "https:///x.com/",
+            "https://x.com/\ta",
+            "https://",
+            "data:text/html,hi",
+            "",
+        ];
+        for u in other {
+            assert!(!matches!(parse_url_parts(u), Ok(ParsedUrl::Plain(_))), "{u}");
+            assert_eq!(quick_parts(u), parser_parts(u), "{u}");
+        }
+    }
+
+    /// Every combination of hosts and paths at the edges of the plain form.
+    #[test]
+    fn combined_pieces_agree_with_the_parser() {
+        let schemes = ["https://", "http://", "Http://", "https:/", ""];
+        let hosts = [
+            "a.com",
+            "www.paypal.co.uk",
+            "a-.b",
+            "-a.b",
+            "ab--c.d",
+            "abc--d.e",
+            "xn--p.com",
+            "xn-p.com",
+            "a.b.c.d.e.f.g",
+            "a.1",
+            "a.1a",
+            "a.b1",
+            "1.2.3.4",
+            "0x1.com",
+            "a..b",
+            ".a.b",
+            "a.b.",
+            "A.com",
+            "a_b.com",
+            "a%41.com",
+            "[::1]",
+            "a",
+            "é.com",
+        ];
+        let ports = ["", ":", ":80", ":443", ":8080"];
+        let paths = [
+            "", "/", "/a", "/a/", "//a", "/a//b/", "/./a", "/a/.", "/a/..", "/.a", "/a.", "/%2e/", "/%2E%2E", "/%41",
+            "/%", "/a?", "/a?b=c&d", "/a?b'c", "/a?b c", "/a#b", "?q", "#f", "/a?b#c?d", "/a\\b", "/a b", "/ä",
+            "/a\tb", "/a|b", "/a^b", "/a{b}", "/a`b", "/'", "/a?\"",
+        ];
+        let mut plain = 0;
+        for scheme in schemes {
+            for host in hosts {
+                for port in ports {
+                    for path in paths {
+                        let u = format!("{scheme}{host}{port}{path}");
+                        plain += usize::from(matches!(parse_url_parts(&u), Ok(ParsedUrl::Plain(_))));
+                        assert_eq!(quick_parts(&u), parser_parts(&u), "{u:?}");
+                    }
+                }
+            }
+        }
+        assert!(plain > 200, "{plain} plain URLs");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        /// Generated URLs (hosts and paths with the characters at the edges of the plain form):
+        /// the parts are the parser's, and the errors too.
+        #[test]
+        fn parts_agree_with_the_parser(
+            scheme in "(https?://|HTTP://|http:/|)",
+            host in "[a-zA-Z0-9\\-\\.]{0,6}(xn--|--|\\.\\.|\\.0x|\\.[0-9])?[a-z0-9\\-]{0,6}(\\.[a-z0-9]{1,4}){0,2}\\.?",
+            port in "(:[0-9]{0,5})?",
+            path in "(/[a-zA-Z0-9\\-._~!$&'()*+,;=:@%/?#\\\\ \t\"<>`{}|^äе]{0,8}){0,3}",
+        ) {
+            let u = format!("{scheme}{host}{port}{path}");
+            proptest::prop_assert_eq!(quick_parts(&u), parser_parts(&u), "{}", u);
+        }
     }
 
     #[test]
