@@ -479,14 +479,18 @@ mod tests {
         assert_eq!(h.registrable, "192.168.1.10");
     }
 
-    /// What the WHATWG parser makes of `text`, as [`UrlParts`] (with an owned `joined`).
-    fn parser_parts(text: &str) -> Result<(String, Option<u16>, String, Option<String>, String), UrlError> {
+    /// Host, port, path, query and `joined` of a [`UrlParts`], owned.
+    type OwnedParts = (String, Option<u16>, String, Option<String>, String);
+
+    /// What the WHATWG parser makes of `text`.
+    fn parser_parts(text: &str) -> Result<OwnedParts, UrlError> {
         let u = parse_url(text)?;
         let p = UrlParts::of(&u);
         Ok((p.host.into(), p.port, p.path.into(), p.query.map(Into::into), p.joined.into()))
     }
 
-    fn quick_parts(text: &str) -> Result<(String, Option<u16>, String, Option<String>, String), UrlError> {
+    /// What [`parse_url_parts`] makes of `text`.
+    fn quick_parts(text: &str) -> Result<OwnedParts, UrlError> {
         let u = parse_url_parts(text)?;
         let p = u.parts();
         Ok((p.host.into(), p.port, p.path.into(), p.query.map(Into::into), p.joined.into()))
