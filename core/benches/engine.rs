@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use aho_corasick::{AhoCorasick, MatchKind};
 use criterion::{Criterion, Throughput};
 use ferretwatch_core::budget::{Budget, Clock, Limits};
-use ferretwatch_core::domain::{HostInfo, SuffixList, parse_url};
+use ferretwatch_core::domain::{HostInfo, SuffixList, UrlParts, parse_url};
 use ferretwatch_core::lookalike::BrandIndex;
 use ferretwatch_core::pack::{PackFiles, PackSource};
 use ferretwatch_core::reputation::Reputation;
@@ -348,7 +348,7 @@ fn benches(c: &mut Criterion, inp: &Inputs, engine: &Engine) {
     g.bench_function("reputation_check", |b| {
         b.iter(|| {
             i = (i + 1) % hosts.len();
-            reputation.check(&hosts[i], &parsed[i])
+            reputation.check(&hosts[i], &UrlParts::of(&parsed[i]))
         })
     });
     g.finish();

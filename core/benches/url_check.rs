@@ -68,11 +68,11 @@ fn random_hosts(n: usize) -> Vec<String> {
         .collect()
 }
 
-fn host_infos(psl: &SuffixList, hosts: &[String]) -> Vec<HostInfo> {
+fn host_infos(psl: &SuffixList, hosts: &[String]) -> Vec<HostInfo<'static>> {
     hosts
         .iter()
         .filter_map(|h| parse_url(&format!("http://{h}/")).ok())
-        .map(|u| HostInfo::new(psl, u.host_str().unwrap_or_default()))
+        .map(|u| HostInfo::new(psl, u.host_str().unwrap_or_default()).into_owned())
         .collect()
 }
 
@@ -119,7 +119,7 @@ fn per_host_report(index: &BrandIndex, sample: &[HostInfo]) {
             for _ in 0..REPS {
                 black_box(index.check_host(black_box(h)));
             }
-            (start.elapsed().as_secs_f64() * 1e9 / f64::from(REPS), h.ascii.as_str())
+            (start.elapsed().as_secs_f64() * 1e9 / f64::from(REPS), h.ascii.as_ref())
         })
         .collect();
     times.sort_by(|a, b| a.0.total_cmp(&b.0));

@@ -4,6 +4,7 @@
 //! The list is an input like any other (it may travel in a rule pack); an embedded copy of
 //! Mozilla's list (`core/data/public_suffix_list.dat`, MPL-2.0) is the default.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 use std::sync::{Arc, OnceLock};
 
@@ -82,22 +83,25 @@ impl SuffixList {
 }
 
 /// Everything the signals need to know about a page's host.
+///
+/// The strings borrow from the host given to [`HostInfo::new`] whenever they can — always for
+/// a lowercase ASCII host without punycode labels, the usual case of a parsed URL — so that
+/// analysing a host allocates nothing; only Unicode forms of punycode labels and a host that
+/// needed lowercasing are owned. [`HostInfo::into_owned`] detaches one from its host.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct HostInfo {
+pub struct HostInfo<'a> {
     /// Host in ASCII form (punycode labels), lowercase, without trailing dot.
-    pub ascii: String,
+    pub ascii: Cow<'a, str>,
     /// Host with punycode labels decoded to Unicode.
-    pub unicode: String,
+    pub unicode: Cow<'a, str>,
     /// Registrable domain (eTLD+1) in ASCII; equals `ascii` when there is none.
-    pub registrable: String,
+    pub registrable: Cow<'a, str>,
     /// Registrable domain in Unicode.
-    pub registrable_unicode: String,
+    pub registrable_unicode: Cow<'a, str>,
     /// The public suffix (ASCII), empty for IP addresses.
-    pub suffix: String,
+    pub suffix: Cow<'a, str>,
     /// The registrable label without the suffix, in Unicode (`paypal` for `www.paypal.co.uk`).
-    pub label: String,
-    /// Labels in front of the registrable domain (Unicode), e.g. `["www"]`.
-    pub subdomain_labels: Vec<String>,
+    pub label: Cow<'a, str>,
     /// The host is an IP address literal.
     pub is_ip: bool,
 }
@@ -133,6 +137,129 @@ pub fn parse_url(text: &str) -> Result<url::Url, UrlError> {
     Ok(parsed)
 }
 
+/// What the URL signals of a URL-only check read of a parsed URL: the host (as the parser gives
+/// it: lowercase ASCII), the port when it is not the scheme's default, the path and the query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct UrlParts<'a> {
+    /// The host (`url::Url::host_str`).
+    pub host: &'a str,
+    /// The port, when not the scheme's default (`url::Url::port`).
+    pub port: Option<u16>,
+    /// The path (`url::Url::path`).
+    pub path: &'a str,
+    /// The query without its `?` (`url::Url::query`).
+    pub query: Option<&'a str>,
+    /// `host[:port]path[?query]`, as written in the URL's serialization.
+    pub(crate) joined: &'a str,
+}
+
+impl<'a> UrlParts<'a> {
+    /// The parts of a parsed URL.
+    pub fn of(url: &'a url::Url) -> Self {
+        Self {
+            host: url.host_str().unwrap_or_default(),
+            port: url.port(),
+            path: url.path(),
+            query: url.query(),
+            joined: &url[url::Position::BeforeHost..url::Position::AfterQuery],
+        }
+    }
+}
+
+/// A URL parsed for a URL-only check ([`parse_url_parts`]).
+#[derive(Debug, Clone)]
+pub enum ParsedUrl<'a> {
+    /// A plain `http(s)://host/path?query` URL, read in place.
+    Plain(UrlParts<'a>),
+    /// Any other URL, through the WHATWG parser.
+    Parsed(url::Url),
+}
+
+impl ParsedUrl<'_> {
+    /// The parts the URL signals read.
+    pub fn parts(&self) -> UrlParts<'_> {
+        match self {
+            ParsedUrl::Plain(p) => *p,
+            ParsedUrl::Parsed(u) => UrlParts::of(u),
+        }
+    }
+}
+
+/// [`parse_url`] for callers that only need the [`UrlParts`]: the same answers (the same parts,
+/// the same errors), but a plain URL — `http://` or `https://`, a host of lowercase letters,
+/// digits and hyphens in non-empty labels (none a punycode label, none with hyphens in the third
+/// and fourth place, the last not starting with a digit), no port or user, and a path and query
+/// of characters the WHATWG parser leaves as they are, without dot segments — is read in place,
+/// without the parser's allocation and character-by-character work. Everything else goes
+/// through [`parse_url`].
+///
+/// # Errors
+/// [`UrlError`] when the text is not a URL with a host.
+pub fn parse_url_parts(text: &str) -> Result<ParsedUrl<'_>, UrlError> {
+    match plain_url(text.trim()) {
+        Some(p) => Ok(ParsedUrl::Plain(p)),
+        None => parse_url(text).map(ParsedUrl::Parsed),
+    }
+}
+
+/// The parts of a plain URL (see [`parse_url_parts`]), `None` for any other text.
+fn plain_url(t: &str) -> Option<UrlParts<'_>> {
+    let rest = t.strip_prefix("https://").or_else(|| t.strip_prefix("http://"))?;
+    // The host, label by label in one pass over the bytes: lowercase letters, digits and
+    // hyphens only. Empty labels, punycode (to be validated), `ab--` (reserved by IDNA), and a
+    // last label that may be a number (an IPv4 address, or an error) are left to the parser.
+    let b = rest.as_bytes();
+    let (mut at, mut label_start) = (0, 0);
+    let host_end = loop {
+        let c = b.get(at).copied();
+        if matches!(c, None | Some(b'.' | b'/' | b'?' | b'#')) {
+            let label = &b[label_start..at];
+            if label.is_empty() || label.get(2..4) == Some(b"--") {
+                return None;
+            }
+            if c != Some(b'.') {
+                if label[0].is_ascii_digit() {
+                    return None;
+                }
+                break at;
+            }
+            label_start = at + 1;
+        } else if !matches!(c, Some(b'a'..=b'z' | b'0'..=b'9' | b'-')) {
+            return None;
+        }
+        at += 1;
+    };
+    let host = &rest[..host_end];
+    let after_host = &rest[host_end..];
+    let path_len = after_host.find(['?', '#']).unwrap_or(after_host.len());
+    let path = &after_host[..path_len];
+    // Characters of the path and query that the parser neither percent-encodes nor treats apart
+    // (`\\` is a slash in http URLs, `.` and `%2e` segments are resolved).
+    let kept = |c: u8| c.is_ascii_alphanumeric() || b"-._~!$&()*+,;=:@/%".contains(&c);
+    if !path.bytes().all(|c| kept(c) || c == b'\'')
+        || path.split('/').any(|seg| seg == "." || seg == "..")
+        || path.as_bytes().windows(3).any(|w| w[0] == b'%' && w[1] == b'2' && (w[2] | 0x20) == b'e')
+    {
+        return None;
+    }
+    let after_path = &after_host[path_len..];
+    let (query, query_len) = match after_path.strip_prefix('?') {
+        Some(q) => {
+            let q = &q[..q.find('#').unwrap_or(q.len())];
+            if !q.bytes().all(|c| kept(c) || c == b'?') {
+                return None;
+            }
+            (Some(q), q.len() + 1)
+        }
+        None => (None, 0),
+    };
+    // Without a path the parser writes `/`: then the serialization is not a slice of the text.
+    if path.is_empty() {
+        return None;
+    }
+    Some(UrlParts { host, port: None, path, query, joined: &rest[..host_end + path_len + query_len] })
+}
+
 /// Resolves `reference` (possibly relative) against `base`; `None` when it is not a URL.
 pub fn resolve(base: &url::Url, reference: &str) -> Option<url::Url> {
     base.join(reference.trim()).ok()
@@ -151,44 +278,77 @@ pub fn to_unicode(ascii_host: &str) -> String {
 /// ASCII without a punycode (`xn--`) label: [`to_unicode`] gives it back unchanged, and so
 /// for every run of its labels.
 fn is_plain_ascii(host: &str) -> bool {
-    host.is_ascii() && !host.split('.').any(|l| l.as_bytes().get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"xn--")))
+    host.is_ascii()
+        && !host.as_bytes().split(|&c| c == b'.').any(|l| l.get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"xn--")))
 }
 
-impl HostInfo {
-    /// Analyses a host as found in a parsed URL (already ASCII and lowercase).
-    pub fn new(psl: &SuffixList, host: &str) -> Self {
-        let ascii = host.trim_end_matches('.').to_ascii_lowercase();
+impl<'a> HostInfo<'a> {
+    /// Analyses a host as found in a parsed URL (already ASCII and lowercase; a host with
+    /// capitals is lowercased, into owned strings).
+    pub fn new(psl: &SuffixList, host: &'a str) -> Self {
+        let trimmed = host.trim_end_matches('.');
+        if trimmed.bytes().any(|b| b.is_ascii_uppercase()) {
+            return HostInfo::new(psl, &trimmed.to_ascii_lowercase()).into_owned();
+        }
+        let ascii = trimmed;
         let bare = ascii.trim_start_matches('[').trim_end_matches(']');
         // Only hex digits, dots and colons can make an IP address: most hosts skip the parse.
         let ip_chars = bare.bytes().all(|b| b.is_ascii_hexdigit() || b == b'.' || b == b':');
         if ip_chars && bare.parse::<IpAddr>().is_ok() {
+            let a = Cow::Borrowed(ascii);
             return Self {
-                unicode: ascii.clone(),
-                registrable: ascii.clone(),
-                registrable_unicode: ascii.clone(),
-                label: ascii.clone(),
-                ascii,
+                unicode: a.clone(),
+                registrable: a.clone(),
+                registrable_unicode: a.clone(),
+                label: a.clone(),
+                ascii: a,
+                suffix: Cow::Borrowed(""),
                 is_ip: true,
-                ..Self::default()
             };
         }
-        let (suffix, registrable) = psl.suffix_and_registrable(&ascii);
-        let registrable = registrable.unwrap_or(&ascii).to_string();
-        let suffix = suffix.unwrap_or("").to_string();
+        let (suffix, registrable) = psl.suffix_and_registrable(ascii);
+        let registrable = registrable.unwrap_or(ascii);
+        let suffix = suffix.unwrap_or("");
         // Label runs of a plain ASCII host are plain too: one check instead of one per part.
-        let plain = is_plain_ascii(&ascii);
-        let to_unicode = |s: &str| if plain { s.to_string() } else { to_unicode(s) };
-        let unicode = to_unicode(&ascii);
-        let registrable_unicode = to_unicode(&registrable);
+        let plain = is_plain_ascii(ascii);
+        let unicode_of = |s: &'a str| if plain { Cow::Borrowed(s) } else { Cow::Owned(to_unicode(s)) };
         let label_ascii = registrable
-            .strip_suffix(&suffix)
+            .strip_suffix(suffix)
             .map(|l| l.trim_end_matches('.'))
             .filter(|l| !l.is_empty())
-            .unwrap_or(&registrable);
-        let label = to_unicode(label_ascii);
-        let sub = ascii.strip_suffix(&registrable).unwrap_or("").trim_end_matches('.');
-        let subdomain_labels = if sub.is_empty() { Vec::new() } else { sub.split('.').map(&to_unicode).collect() };
-        Self { ascii, unicode, registrable, registrable_unicode, suffix, label, subdomain_labels, is_ip: false }
+            .unwrap_or(registrable);
+        Self {
+            unicode: unicode_of(ascii),
+            registrable_unicode: unicode_of(registrable),
+            label: unicode_of(label_ascii),
+            ascii: Cow::Borrowed(ascii),
+            registrable: Cow::Borrowed(registrable),
+            suffix: Cow::Borrowed(suffix),
+            is_ip: false,
+        }
+    }
+
+    /// The same analysis, owning its strings.
+    pub fn into_owned(self) -> HostInfo<'static> {
+        let own = |c: Cow<'_, str>| Cow::Owned(c.into_owned());
+        HostInfo {
+            ascii: own(self.ascii),
+            unicode: own(self.unicode),
+            registrable: own(self.registrable),
+            registrable_unicode: own(self.registrable_unicode),
+            suffix: own(self.suffix),
+            label: own(self.label),
+            is_ip: self.is_ip,
+        }
+    }
+
+    /// Labels in front of the registrable domain, in Unicode (`["www"]` for `www.paypal.com`).
+    pub fn subdomain_labels(&self) -> Vec<String> {
+        if self.is_ip {
+            return Vec::new();
+        }
+        let sub = self.ascii.strip_suffix(&*self.registrable).unwrap_or("").trim_end_matches('.');
+        if sub.is_empty() { Vec::new() } else { sub.split('.').map(to_unicode).collect() }
     }
 
     /// True when `other` (an ASCII host) has the same registrable domain.
@@ -247,12 +407,213 @@ mod tests {
         }
     }
 
+    /// The byte scan gives the answer of the plain definition (ASCII, no label starting with
+    /// `xn--` in any case).
+    #[test]
+    fn plain_ascii_hosts() {
+        let plain = |h: &str| {
+            h.is_ascii()
+                && !h.split('.').any(|l| l.as_bytes().get(..4).is_some_and(|p| p.eq_ignore_ascii_case(b"xn--")))
+        };
+        for h in [
+            "",
+            ".",
+            "xn--",
+            "xn-",
+            "Xn--a",
+            "a.XN--b",
+            "axn--b.com",
+            "www.xn--pypal-4ve.com",
+            "pаypal.com",
+            "x",
+            "a.x",
+            "a.xn",
+            "a.xn-",
+            "a.xn-.",
+            "a..xn--",
+            "paypal.com",
+            "xnn--a",
+            "nx--a.b",
+        ] {
+            assert_eq!(is_plain_ascii(h), plain(h), "{h:?}");
+        }
+    }
+
+    /// Hosts with capitals or trailing dots are analysed as the lowercase host without them;
+    /// a lowercase ASCII host's analysis borrows every string from it.
+    #[test]
+    fn borrowed_and_owned_analyses_agree() {
+        let psl = SuffixList::embedded();
+        for (given, lower) in [
+            ("WWW.PayPal.COM", "www.paypal.com"),
+            ("Login.PAYPAL.co.uk.", "login.paypal.co.uk"),
+            ("XN--PYPAL-4VE.COM", "xn--pypal-4ve.com"),
+            ("192.168.1.10.", "192.168.1.10"),
+            ("[::1]", "[::1]"),
+        ] {
+            let a = HostInfo::new(&psl, given);
+            let b = HostInfo::new(&psl, lower);
+            assert_eq!(a, b, "{given}");
+            assert_eq!(a.clone().into_owned(), b, "{given}");
+        }
+        let h = HostInfo::new(&psl, "www.shop.example.co.uk");
+        for s in [&h.ascii, &h.unicode, &h.registrable, &h.registrable_unicode, &h.suffix, &h.label] {
+            assert!(matches!(s, Cow::Borrowed(_)), "{s}");
+        }
+        assert_eq!(h.subdomain_labels(), ["www", "shop"]);
+        assert_eq!(
+            (h.registrable.as_ref(), h.label.as_ref(), h.suffix.as_ref()),
+            ("example.co.uk", "example", "co.uk")
+        );
+        let idn = HostInfo::new(&psl, "mail.xn--mnchen-3ya.de");
+        assert_eq!(idn.subdomain_labels(), ["mail"]);
+        assert_eq!((idn.unicode.as_ref(), idn.label.as_ref()), ("mail.münchen.de", "münchen"));
+        assert!(HostInfo::new(&psl, "10.0.0.1").subdomain_labels().is_empty());
+    }
+
     #[test]
     fn ip_hosts() {
         let psl = SuffixList::embedded();
         let h = HostInfo::new(&psl, "192.168.1.10");
         assert!(h.is_ip);
         assert_eq!(h.registrable, "192.168.1.10");
+    }
+
+    /// Host, port, path, query and `joined` of a [`UrlParts`], owned.
+    type OwnedParts = (String, Option<u16>, String, Option<String>, String);
+
+    /// What the WHATWG parser makes of `text`.
+    fn parser_parts(text: &str) -> Result<OwnedParts, UrlError> {
+        let u = parse_url(text)?;
+        let p = UrlParts::of(&u);
+        Ok((p.host.into(), p.port, p.path.into(), p.query.map(Into::into), p.joined.into()))
+    }
+
+    /// What [`parse_url_parts`] makes of `text`.
+    fn quick_parts(text: &str) -> Result<OwnedParts, UrlError> {
+        let u = parse_url_parts(text)?;
+        let p = u.parts();
+        Ok((p.host.into(), p.port, p.path.into(), p.query.map(Into::into), p.joined.into()))
+    }
+
+    /// Plain URLs are read in place, other text goes through the parser; the parts (and errors)
+    /// are the parser's either way.
+    #[test]
+    fn plain_urls_read_in_place_give_the_parsers_parts() {
+        let plain = [
+            "https://www.paypal.com/",
+            "http://contactaccess70368.com/",
+            "https://a-b.example.co.uk/login?next=%2Faccount&x=1#top",
+            "https://x.com/a/b/c.php?q=1?2",
+            "  https://paypal.com/signin  ",
+            "https://-a-.com/p",
+            "https://x.com/it's",
+            "https://x.com/?",
+            "https://x.com/#frag with spaces and \\ and ü",
+            "https://x.com/.well-known/x",
+            "https://x.com/a//b",
+        ];
+        for u in plain {
+            assert!(matches!(parse_url_parts(u), Ok(ParsedUrl::Plain(_))), "{u}");
+            assert_eq!(quick_parts(u), parser_parts(u), "{u}");
+        }
+        let other = [
+            "https://paypal.com",
+            "HTTPS://paypal.com/",
+            "https://PayPal.com/",
+            "https://xn--pypal-4ve.com/",
+            "https://ab--cd.com/",
+            "https://a..com/",
+            "https://paypal.com./",
+            "https://1.2.3.4/",
+            "https://example.0x7f/",
+            "https://x.com:8080/",
+            "https://user@x.com/",
+            "https://x.com/a/../b",
+            "https://x.com/a/%2E/b",
+            "https://x.com/a b",
+            "https://x.com/a\\b",
+            "https://x.com/?q='x'",
+            "https://x.com/ä",
+            "https://pаypal.com/",
+            "paypal.com/login",
+            "ftp://x.com/",
+            "https:///x.com/",
+            "https://x.com/\ta",
+            "https://",
+            "data:text/html,hi",
+            "",
+        ];
+        for u in other {
+            assert!(!matches!(parse_url_parts(u), Ok(ParsedUrl::Plain(_))), "{u}");
+            assert_eq!(quick_parts(u), parser_parts(u), "{u}");
+        }
+    }
+
+    /// Every combination of hosts and paths at the edges of the plain form.
+    #[test]
+    fn combined_pieces_agree_with_the_parser() {
+        let schemes = ["https://", "http://", "Http://", "https:/", ""];
+        let hosts = [
+            "a.com",
+            "www.paypal.co.uk",
+            "a-.b",
+            "-a.b",
+            "ab--c.d",
+            "abc--d.e",
+            "xn--p.com",
+            "xn-p.com",
+            "a.b.c.d.e.f.g",
+            "a.1",
+            "a.1a",
+            "a.b1",
+            "1.2.3.4",
+            "0x1.com",
+            "a..b",
+            ".a.b",
+            "a.b.",
+            "A.com",
+            "a_b.com",
+            "a%41.com",
+            "[::1]",
+            "a",
+            "é.com",
+        ];
+        let ports = ["", ":", ":80", ":443", ":8080"];
+        let paths = [
+            "", "/", "/a", "/a/", "//a", "/a//b/", "/./a", "/a/.", "/a/..", "/.a", "/a.", "/%2e/", "/%2E%2E", "/%41",
+            "/%", "/a?", "/a?b=c&d", "/a?b'c", "/a?b c", "/a#b", "?q", "#f", "/a?b#c?d", "/a\\b", "/a b", "/ä",
+            "/a\tb", "/a|b", "/a^b", "/a{b}", "/a`b", "/'", "/a?\"",
+        ];
+        let mut plain = 0;
+        for scheme in schemes {
+            for host in hosts {
+                for port in ports {
+                    for path in paths {
+                        let u = format!("{scheme}{host}{port}{path}");
+                        plain += usize::from(matches!(parse_url_parts(&u), Ok(ParsedUrl::Plain(_))));
+                        assert_eq!(quick_parts(&u), parser_parts(&u), "{u:?}");
+                    }
+                }
+            }
+        }
+        assert!(plain > 200, "{plain} plain URLs");
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(4096))]
+        /// Generated URLs (hosts and paths with the characters at the edges of the plain form):
+        /// the parts are the parser's, and the errors too.
+        #[test]
+        fn parts_agree_with_the_parser(
+            scheme in "(https?://|HTTP://|http:/|)",
+            host in "[a-zA-Z0-9\\-\\.]{0,6}(xn--|--|\\.\\.|\\.0x|\\.[0-9])?[a-z0-9\\-]{0,6}(\\.[a-z0-9]{1,4}){0,2}\\.?",
+            port in "(:[0-9]{0,5})?",
+            path in "(/[a-zA-Z0-9\\-._~!$&'()*+,;=:@%/?#\\\\ \t\"<>`{}|^äе]{0,8}){0,3}",
+        ) {
+            let u = format!("{scheme}{host}{port}{path}");
+            proptest::prop_assert_eq!(quick_parts(&u), parser_parts(&u), "{}", u);
+        }
     }
 
     #[test]

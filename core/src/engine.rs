@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use crate::budget::{Budget, Clock, Limits};
 use crate::degrade::{DegradationLevel, SignalGroup};
-use crate::domain::{HostInfo, SuffixList, parse_url};
+use crate::domain::{HostInfo, ParsedUrl, SuffixList, UrlError, parse_url, parse_url_parts};
 use crate::features::PageFeatures;
 use crate::lookalike::{BrandIndex, FastSet, LookalikeDecision};
 use crate::pack::{PackConfig, PackError, PackFiles, PackSource, Thresholds};
@@ -350,18 +350,23 @@ impl Engine {
         url_only: bool,
     ) -> Result<Verdict, ScanError> {
         let mut budget = Budget::start(clock, settings.limits);
-        let url =
-            parse_url(&f.url).map_err(|e| ScanError::BadUrl { url: truncate(&f.url, 200), reason: e.to_string() })?;
-        let host = HostInfo::new(&self.psl, url.host_str().unwrap_or_default());
+        // A URL-only scan reads only the URL's parts: a plain URL skips the WHATWG parser.
+        let parsed = if url_only { parse_url_parts(&f.url) } else { parse_url(&f.url).map(ParsedUrl::Parsed) }
+            .map_err(|e| bad_url(&f.url, &e))?;
+        let parts = parsed.parts();
+        let host = HostInfo::new(&self.psl, parts.host);
         let level = settings.level;
-        let ctx = PageContext { engine: self, features: f, url: &url, host: &host };
 
         let mut findings: Vec<Finding> = Vec::new();
         if level.runs(SignalGroup::Url) {
             findings.extend(self.brands.check_host(&host));
-            findings.extend(self.reputation.check(&host, &url));
+            findings.extend(self.reputation.check(&host, &parts));
         }
-        if level.runs(SignalGroup::Core) && !url_only {
+        if level.runs(SignalGroup::Core)
+            && !url_only
+            && let ParsedUrl::Parsed(url) = &parsed
+        {
+            let ctx = PageContext { engine: self, features: f, url, host: &host };
             let content = signals::content_scan(&ctx, &mut budget);
             findings.extend(signals::fresh_domain(&ctx));
             findings.extend(signals::forms(&ctx, &content));
@@ -385,8 +390,8 @@ impl Engine {
         let level = self.level_of(score, settings);
         Ok(Verdict {
             url: f.url.clone(),
-            host: host.ascii.clone(),
-            registrable_domain: host.registrable.clone(),
+            host: host.ascii.to_string(),
+            registrable_domain: host.registrable.to_string(),
             score,
             level,
             findings,
@@ -411,15 +416,15 @@ impl Engine {
         clock: &dyn Clock,
     ) -> Result<UrlDecision<'_>, ScanError> {
         let budget = Budget::start(clock, settings.limits);
-        let parsed =
-            parse_url(url).map_err(|e| ScanError::BadUrl { url: truncate(url, 200), reason: e.to_string() })?;
-        let host = HostInfo::new(&self.psl, parsed.host_str().unwrap_or_default());
+        let parsed = parse_url_parts(url).map_err(|e| bad_url(url, &e))?;
+        let parts = parsed.parts();
+        let host = HostInfo::new(&self.psl, parts.host);
         // The findings of `scan_with`'s URL group, in its order: lookalike, then reputation.
         let owned = self.brands.owner_of(&host.registrable).is_some();
         let mut findings: Vec<Scored<'_>> = Vec::new();
         if settings.level.runs(SignalGroup::Url) {
             findings.extend(self.brands.decision_for(&host, owned).map(Scored::lookalike));
-            findings.extend(self.reputation.check(&host, &parsed).into_iter().map(Scored::from_finding));
+            findings.extend(self.reputation.check(&host, &parts).into_iter().map(Scored::from_finding));
         }
         let trusted = self.is_trusted(&host, settings, owned);
         if trusted {
@@ -440,9 +445,9 @@ impl Engine {
     }
 
     /// The site is trusted: a brand's own (`owned`), on the pack's or the user's trusted list.
-    fn is_trusted(&self, host: &HostInfo, settings: &Settings, owned: bool) -> bool {
+    fn is_trusted(&self, host: &HostInfo<'_>, settings: &Settings, owned: bool) -> bool {
         owned
-            || self.trusted.contains(&host.registrable)
+            || self.trusted.contains(&*host.registrable)
             || settings.trusted_sites.iter().any(|s| s.trim().eq_ignore_ascii_case(&host.registrable))
     }
 
@@ -510,6 +515,11 @@ impl Verdict {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"error\":{:?}}}", e.to_string()))
     }
+}
+
+/// The error of a page URL that is not usable.
+fn bad_url(url: &str, e: &UrlError) -> ScanError {
+    ScanError::BadUrl { url: truncate(url, 200), reason: e.to_string() }
 }
 
 fn truncate(s: &str, max: usize) -> String {

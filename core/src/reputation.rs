@@ -22,7 +22,9 @@
 use sha2::{Digest, Sha256};
 use xxhash_rust::xxh3::xxh3_64;
 
-use crate::domain::HostInfo;
+use std::borrow::Cow;
+
+use crate::domain::{HostInfo, UrlParts};
 use crate::pack::{IndicatorKind, ReputationList};
 use crate::verdict::Finding;
 
@@ -686,18 +688,23 @@ impl Reputation {
     ///   `target` = the fuzzylist entry it resembles.
     ///
     /// A MetaMask allowlist entry silences only its own list (not the other feeds).
-    pub fn check(&self, host: &HostInfo, url: &url::Url) -> Vec<Finding> {
+    pub fn check(&self, host: &HostInfo<'_>, url: &UrlParts<'_>) -> Vec<Finding> {
         let mut out = Vec::new();
-        let mut url_keys: Option<PageUrlKeys> = None;
+        // Computed once per page, for all the lists of their kind.
+        let mut url_keys: Option<PageUrlKeys<'_>> = None;
+        let mut parents: Option<ParentPrints> = None;
         for set in &self.sets {
             let hit: Option<String> = match set.kind {
-                IndicatorKind::Ip => (host.is_ip && set.contains(&host.ascii)).then(|| host.ascii.clone()),
-                IndicatorKind::Domain => set.contains(&host.registrable).then(|| host.registrable.clone()),
-                IndicatorKind::Host => parent_hosts(&host.ascii).find(|h| set.contains(h)).map(str::to_string),
-                IndicatorKind::Url => {
-                    let keys = url_keys.get_or_insert_with(|| PageUrlKeys::new(&host.ascii, url));
-                    keys.hashes.iter().position(|&h| set.table.contains_fingerprint(h)).map(|i| keys.key(i).to_string())
-                }
+                IndicatorKind::Ip => (host.is_ip && set.contains(&host.ascii)).then(|| host.ascii.to_string()),
+                IndicatorKind::Domain => set.contains(&host.registrable).then(|| host.registrable.to_string()),
+                IndicatorKind::Host => parents
+                    .get_or_insert_with(|| ParentPrints::new(&host.ascii))
+                    .find(&host.ascii, |h| set.table.contains_fingerprint(h))
+                    .map(str::to_string),
+                IndicatorKind::Url => url_keys
+                    .get_or_insert_with(|| PageUrlKeys::new(&host.ascii, url))
+                    .find(|h| set.table.contains_fingerprint(h))
+                    .map(str::to_string),
             };
             if let Some(indicator) = hit {
                 let what = match set.kind {
@@ -762,9 +769,10 @@ impl crate::engine::Engine {
     /// # Errors
     /// [`crate::domain::UrlError`] when the text is not a URL with a host.
     pub fn check_reputation(&self, url: &str) -> Result<Vec<Finding>, crate::domain::UrlError> {
-        let u = crate::domain::parse_url(url)?;
-        let host = HostInfo::new(&self.psl, u.host_str().unwrap_or_default());
-        let mut findings = self.reputation.check(&host, &u);
+        let u = crate::domain::parse_url_parts(url)?;
+        let parts = u.parts();
+        let host = HostInfo::new(&self.psl, parts.host);
+        let mut findings = self.reputation.check(&host, &parts);
         for f in &mut findings {
             f.weight = self.weight(&f.signal);
         }
@@ -781,20 +789,29 @@ impl crate::engine::Engine {
     }
 }
 
-/// [`page_url_keys`] without a string per key: every key is a prefix of one buffer, so only
-/// their ends and fingerprints are kept (computed once per page, shared by all URL lists).
-struct PageUrlKeys {
-    buf: String,
-    ends: Vec<usize>,
-    hashes: Vec<u64>,
+/// [`page_url_keys`] without a string per key: every key is a prefix of one buffer — the URL's
+/// own `host[:port]path[?query]` when its host is the page's ASCII host and its path has no
+/// repeated slash (no copy), else a normalized copy — so only where the authority and the path
+/// end are kept. Fingerprints are computed as the keys are tried.
+struct PageUrlKeys<'u> {
+    buf: Cow<'u, str>,
+    /// End of `host[:port]` in `buf`.
+    authority: usize,
+    /// End of the path in `buf` (a non-empty `?query` may follow).
+    path_end: usize,
 }
 
-impl PageUrlKeys {
-    fn new(host_ascii: &str, url: &url::Url) -> Self {
-        let path = url.path();
+impl<'u> PageUrlKeys<'u> {
+    fn new(host_ascii: &str, url: &UrlParts<'u>) -> Self {
+        let path = url.path;
+        if url.host == host_ascii && path.starts_with('/') && !path.contains("//") {
+            let path_end = url.joined.len() - url.query.map_or(0, |q| q.len() + 1);
+            let end = if url.query.is_some_and(|q| !q.is_empty()) { url.joined.len() } else { path_end };
+            return Self { buf: Cow::Borrowed(&url.joined[..end]), authority: path_end - path.len(), path_end };
+        }
         let mut buf = String::with_capacity(host_ascii.len() + path.len() + 8);
         buf.push_str(host_ascii);
-        if let Some(p) = url.port() {
+        if let Some(p) = url.port {
             buf.push(':');
             buf.push_str(&p.to_string());
         }
@@ -808,29 +825,81 @@ impl PageUrlKeys {
             }
             buf.push(ch);
         }
-        let mut ends = vec![buf.len()];
-        let slashes: Vec<usize> = buf[authority..].match_indices('/').map(|(i, _)| i).collect();
-        for &i in slashes.iter().rev() {
-            for end in [authority + i + 1, authority + i] {
-                if end == authority {
+        let path_end = buf.len();
+        if let Some(q) = url.query.filter(|q| !q.is_empty()) {
+            buf.push('?');
+            buf.push_str(q);
+        }
+        Self { buf: Cow::Owned(buf), authority, path_end }
+    }
+
+    /// The first key, most specific first (the exact URL with its query, the path, then the
+    /// prefixes at each `/`, longest first), whose fingerprint `hit` accepts.
+    fn find(&self, mut hit: impl FnMut(u64) -> bool) -> Option<&str> {
+        self.find_key(|k| hit(fingerprint(k)))
+    }
+
+    /// The first key, most specific first, that `hit` accepts.
+    fn find_key(&self, mut hit: impl FnMut(&str) -> bool) -> Option<&str> {
+        let key = |end: usize| &self.buf[..end];
+        if self.buf.len() > self.path_end && hit(&self.buf) {
+            return Some(&self.buf);
+        }
+        let mut last = self.path_end;
+        if hit(key(last)) {
+            return Some(key(last));
+        }
+        let path = &self.buf.as_bytes()[self.authority..self.path_end];
+        for i in (0..path.len()).rev().filter(|&i| path[i] == b'/') {
+            for end in [self.authority + i + 1, self.authority + i] {
+                if end == self.authority || end == last {
                     continue;
                 }
-                if ends.last() != Some(&end) {
-                    ends.push(end);
+                last = end;
+                if hit(key(end)) {
+                    return Some(key(end));
                 }
             }
         }
-        if let Some(q) = url.query().filter(|q| !q.is_empty()) {
-            buf.push('?');
-            buf.push_str(q);
-            ends.insert(0, buf.len());
-        }
-        let hashes = ends.iter().map(|&e| fingerprint(&buf[..e])).collect();
-        Self { buf, ends, hashes }
+        None
     }
 
-    fn key(&self, i: usize) -> &str {
-        &self.buf[..self.ends[i]]
+    /// Every key, most specific first.
+    #[cfg(test)]
+    fn keys(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        self.find_key(|k| {
+            out.push(k.to_string());
+            false
+        });
+        out
+    }
+}
+
+/// Fingerprints of a host and its parent hosts ([`parent_hosts`]), the first sixteen computed
+/// once for all the host lists (and the rest, if any, as they are tried).
+struct ParentPrints {
+    prints: [u64; 16],
+    len: usize,
+}
+
+impl ParentPrints {
+    fn new(host: &str) -> Self {
+        let mut prints = [0; 16];
+        let mut len = 0;
+        for (slot, h) in prints.iter_mut().zip(parent_hosts(host)) {
+            *slot = fingerprint(h);
+            len += 1;
+        }
+        Self { prints, len }
+    }
+
+    /// The first of `host` and its parents whose fingerprint `hit` accepts.
+    fn find<'h>(&self, host: &'h str, mut hit: impl FnMut(u64) -> bool) -> Option<&'h str> {
+        parent_hosts(host)
+            .enumerate()
+            .find(|&(k, h)| hit(if k < self.len { self.prints[k] } else { fingerprint(h) }))
+            .map(|(_, h)| h)
     }
 }
 
@@ -1614,10 +1683,22 @@ mod tests {
             let url = url::Url::parse(u).unwrap();
             let host = url.host_str().unwrap();
             let want = page_url_keys(host, &url);
-            let got = PageUrlKeys::new(host, &url);
-            let keys: Vec<&str> = (0..got.ends.len()).map(|i| got.key(i)).collect();
-            assert_eq!(keys, want, "{u}");
-            assert_eq!(got.hashes, want.iter().map(|k| fingerprint(k)).collect::<Vec<_>>(), "{u}");
+            let parts = UrlParts::of(&url);
+            let got = PageUrlKeys::new(host, &parts);
+            assert_eq!(got.keys(), want, "{u}");
+            assert_eq!(matches!(got.buf, Cow::Borrowed(_)), !url.path().contains("//"), "{u}");
+            // A host that is not the URL's (a trailing dot) is written out.
+            let copied = PageUrlKeys::new("other.example", &parts);
+            assert!(matches!(copied.buf, Cow::Owned(_)));
+            assert_eq!(copied.keys(), page_url_keys("other.example", &url), "{u}");
+            // The first key a list holds is found.
+            for (k, key) in want.iter().enumerate() {
+                let h = fingerprint(key);
+                assert_eq!(
+                    got.find(|x| x == h),
+                    want.iter().take(k + 1).find(|w| fingerprint(w) == h).map(String::as_str)
+                );
+            }
         }
     }
 

@@ -24,7 +24,7 @@ pub struct PageContext<'a> {
     /// The parsed page URL.
     pub url: &'a url::Url,
     /// The page host.
-    pub host: &'a HostInfo,
+    pub host: &'a HostInfo<'a>,
 }
 
 impl PageContext<'_> {

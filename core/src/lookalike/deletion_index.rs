@@ -122,11 +122,80 @@ fn tail_pos(n: usize, i: usize, j: usize) -> (usize, usize) {
     (n - 1 - b, n - 1 - a)
 }
 
+/// Powers of [`BASE`] up to the longest label (the same for every label: computed once).
+const POW: [u64; MAX_LEN + 1] = {
+    let mut pow = [1u64; MAX_LEN + 1];
+    let mut i = 1;
+    while i <= MAX_LEN {
+        pow[i] = pow[i - 1].wrapping_mul(BASE);
+        i += 1;
+    }
+    pow
+};
+
+/// The first two characters of a variant come in six kinds, by what was deleted in front of
+/// position 4: the label's own `(0, 1)` (nothing before position 2 deleted), or positions
+/// `(2, 3)`, `(1, 3)`, `(1, 2)`, `(0, 3)`, `(0, 2)` ([`head_pos`] of each kind). The last two
+/// come in the same six kinds counted from the end.
+const HEAD_OF_KIND: [(usize, usize); 6] = [(0, 1), (2, 3), (1, 3), (1, 2), (0, 3), (0, 2)];
+
+/// The kind ([`HEAD_OF_KIND`]) of the first two characters of a label without positions `i` <
+/// `j` (either may be [`NONE`]).
+#[inline]
+fn head_kind(i: usize, j: usize) -> usize {
+    match (i, j) {
+        (0, 1) => 1,
+        (0, 2) => 2,
+        (1, 2) => 4,
+        (0, _) => 3,
+        (1, _) => 5,
+        _ => 0,
+    }
+}
+
+/// The kind of the last two characters of the `n`-character label without positions `i` < `j`
+/// (either may be [`NONE`]): [`head_kind`] from the end.
+#[inline]
+fn tail_kind(n: usize, i: usize, j: usize) -> usize {
+    let from_end = |p: usize| if p == NONE { NONE } else { n - 1 - p };
+    if j == NONE { head_kind(from_end(i), NONE) } else { head_kind(from_end(j), from_end(i)) }
+}
+
+/// For the variants of `len` characters of a label whose characters have edge codes `codes`:
+/// for each head kind in `kinds`, whether some stored variant of that length starts like it
+/// (`.0`), and for each tail kind, whether one ends like it (`.1`). Every kind passes without
+/// `edges`, for variants shorter than two characters, and for kinds the label is too short to
+/// have (no variant has them).
+#[inline]
+fn edge_kinds<const K: usize>(
+    edges: Option<(&[u64], &[u64])>,
+    codes: &[usize],
+    len: usize,
+    kinds: [usize; K],
+) -> ([bool; 6], [bool; 6]) {
+    let mut out = ([true; 6], [true; 6]);
+    let n = codes.len();
+    let Some((heads, tails)) = edges.filter(|_| len >= 2) else {
+        return out;
+    };
+    let base = len * EDGE_SLOTS;
+    for k in kinds {
+        let (a, b) = HEAD_OF_KIND[k];
+        if b < n {
+            out.0[k] = has_bit(heads, base + codes[a] * 45 + codes[b]);
+            out.1[k] = has_bit(tails, base + codes[n - 1 - b] * 45 + codes[n - 1 - a]);
+        }
+    }
+    out
+}
+
 /// Calls `f(key, length, i, j)` for the deletion variants of `chars` (without positions `i` <
 /// `j`, [`NONE`] for fewer deletions) up to `depth`. With `edges` (a [`DeletionIndex`]'s head and
 /// tail tables), only for the variants whose first two and last two characters some stored
 /// variant of that length has: whole blocks of variants are skipped at once (deleting away from
-/// both ends keeps the label's own edges).
+/// both ends keeps the label's own edges). A variant's first two characters depend only on
+/// which of positions 0–3 are deleted (six kinds, [`HEAD_OF_KIND`]), its last two likewise, so
+/// each length's table is read at most twelve times, whatever the label's length.
 fn for_each_variant(
     chars: &[char],
     depth: u8,
@@ -137,21 +206,13 @@ fn for_each_variant(
     if n > MAX_LEN {
         return;
     }
-    let has_head = |len: usize, (a, b): (usize, usize)| {
-        edges.is_none_or(|(heads, _)| has_bit(heads, edge_bit(len, chars[a], chars[b])))
-    };
-    let has_tail = |len: usize, (c, d): (usize, usize)| {
-        edges.is_none_or(|(_, tails)| has_bit(tails, edge_bit(len, chars[c], chars[d])))
-    };
-    // The variant without positions i < j (NONE for fewer) may equal a stored one.
-    let has =
-        |len: usize, i: usize, j: usize| len < 2 || (has_head(len, head_pos(i, j)) && has_tail(len, tail_pos(n, i, j)));
+    let mut code_buf = [0usize; MAX_LEN];
     let mut prefix = [0u64; MAX_LEN + 1];
-    let mut pow = [1u64; MAX_LEN + 1];
     for (i, &c) in chars.iter().enumerate() {
+        code_buf[i] = edge_code(c);
         prefix[i + 1] = prefix[i].wrapping_mul(BASE).wrapping_add(u64::from(c) + 1);
-        pow[i + 1] = pow[i].wrapping_mul(BASE);
     }
+    let codes = &code_buf[..n];
     // With sub(a, b) = prefix[b] - prefix[a]·pow[b-a] the hash of chars[a..b], the hash of the
     // label without position i is
     //   prefix[i]·pow[n-1-i] + sub(i+1, n) = prefix[n] + (prefix[i] - prefix[i+1])·pow[n-1-i],
@@ -160,38 +221,56 @@ fn for_each_variant(
     //     = (prefix[i] - prefix[i+1])·pow[n-2-i] + (prefix[n] + (prefix[j] - prefix[j+1])·pow[n-1-j]),
     // a sum of one term per position (wrapping arithmetic is exact in the ring of u64, so these
     // are the same keys as hashing each variant whole): one addition per pair.
-    if has(n, NONE, NONE) {
+    let (h0, t0) = edge_kinds(edges, codes, n, [0]);
+    if h0[0] && t0[0] {
         f(finish_key(prefix[n], n), n, NONE, NONE);
     }
     if depth == 0 || n == 0 {
         return;
     }
-    let drop = |i: usize, p: usize| prefix[i].wrapping_sub(prefix[i + 1]).wrapping_mul(pow[p]);
+    let drop = |i: usize, p: usize| prefix[i].wrapping_sub(prefix[i + 1]).wrapping_mul(POW[p]);
     // one[i]: the hash without position i.
     let mut one = [0u64; MAX_LEN];
-    // Deleting one of positions 2..n-2 keeps the label's edges.
-    let inner = n >= 5 && has(n - 1, n / 2, NONE);
+    let (h1, t1) = edge_kinds(edges, codes, n - 1, [0, 3, 5]);
     for (i, slot) in one.iter_mut().enumerate().take(n) {
         *slot = prefix[n].wrapping_add(drop(i, n - 1 - i));
-        let kept = if n >= 5 && (2..n - 2).contains(&i) { inner } else { has(n - 1, i, NONE) };
-        if kept {
+        if h1[head_kind(i, NONE)] && t1[tail_kind(n, i, NONE)] {
             f(finish_key(*slot, n - 1), n - 1, i, NONE);
         }
     }
     if depth < 2 || n < 2 {
         return;
     }
-    // For i ≥ 2 the first two characters are the label's; for j ≤ n-3 the last two.
-    let (head_kept, tail_kept) =
-        if n >= 4 { (has_head(n - 2, (0, 1)), has_tail(n - 2, (n - 2, n - 1))) } else { (true, true) };
+    // For i ≥ 2 the first two characters are the label's (kind 0); for j ≤ n-3 the last two.
+    let (h2, t2) = edge_kinds(edges, codes, n - 2, [0, 1, 2, 3, 4, 5]);
+    let (head_kept, tail_kept) = (h2[0], t2[0]);
     for i in 0..n - 1 {
         if i >= 2 && !head_kept {
             break;
         }
+        if i >= 2 && i + 3 < n {
+            // A middle row (2 ≤ i ≤ n-4): the head is the label's, the tail too until j = n-3;
+            // deleting j = n-2 gives tail kind 5, j = n-1 kind 3.
+            if !tail_kept && !t2[5] && !t2[3] {
+                continue;
+            }
+            let head = drop(i, n - 2 - i);
+            if tail_kept {
+                for (j, &tail) in one.iter().enumerate().take(n - 2).skip(i + 1) {
+                    f(finish_key(head.wrapping_add(tail), n - 2), n - 2, i, j);
+                }
+            }
+            for (j, kept) in [(n - 2, t2[5]), (n - 1, t2[3])] {
+                if kept {
+                    f(finish_key(head.wrapping_add(one[j]), n - 2), n - 2, i, j);
+                }
+            }
+            continue;
+        }
         let head = drop(i, n - 2 - i);
         let from = if tail_kept { i + 1 } else { (i + 1).max(n - 2) };
         for (j, &tail) in one.iter().enumerate().take(n).skip(from) {
-            if (i < 2 || j + 2 >= n) && !has(n - 2, i, j) {
+            if (i < 2 || j + 2 >= n) && !(h2[head_kind(i, j)] && t2[tail_kind(n, i, j)]) {
                 continue;
             }
             f(finish_key(head.wrapping_add(tail), n - 2), n - 2, i, j);
@@ -227,6 +306,7 @@ fn set_bit(table: &mut Vec<u64>, bit: usize) {
     table[bit / 64] |= 1 << (bit % 64);
 }
 
+#[inline]
 fn has_bit(table: &[u64], bit: usize) -> bool {
     table.get(bit / 64).is_some_and(|w| w & (1 << (bit % 64)) != 0)
 }
@@ -512,5 +592,67 @@ mod tests {
             }
         }
         assert!(queries.len() > 10_000 && found > 10_000, "{} queries, {found} candidates", queries.len());
+    }
+
+    /// The walk visits exactly the variants whose own first two and last two characters are in
+    /// the edge tables (each variant checked one by one, by [`head_pos`] and [`tail_pos`]).
+    #[test]
+    fn walk_visits_exactly_the_variants_with_stored_edges() {
+        let brands: Vec<crate::pack::Brand> =
+            serde_json::from_str(include_str!("../../../packs/default/brands.json")).expect("brands parse");
+        let mut b = DeletionIndexBuilder::default();
+        let mut labels: Vec<Vec<char>> = Vec::new();
+        for (id, d) in brands.iter().flat_map(|b| b.domains.iter()).enumerate() {
+            let l = chars(d.split('.').next().unwrap_or_default());
+            if l.len() >= 3 {
+                b.insert(id as u32, &l, if l.len() >= 7 { 2 } else { 1 });
+                labels.push(l);
+            }
+        }
+        let idx = b.build();
+        let edges = (idx.heads.as_slice(), idx.tails.as_slice());
+        let mut queries: Vec<Vec<char>> = labels.iter().step_by(7).cloned().collect();
+        for l in labels.iter().step_by(11) {
+            let mut v = l.clone();
+            v.push('7');
+            queries.push(v.clone());
+            v.insert(0, 'q');
+            queries.push(v);
+        }
+        for q in ["contactaccess70368", "taskevent242459", "shop-24711", "a", "ab", "abc", "abcd", "pаypal", "", "x"] {
+            queries.push(chars(q));
+        }
+        let mut visited_total = 0;
+        for q in &queries {
+            let n = q.len();
+            for depth in [0, 1, 2] {
+                let mut got = Vec::new();
+                for_each_variant(q, depth, Some(edges), |_, len, i, j| got.push((len, i, j)));
+                let mut all = vec![(n, NONE, NONE)];
+                if depth >= 1 {
+                    all.extend((0..n).map(|i| (n - 1, i, NONE)));
+                }
+                if depth >= 2 {
+                    all.extend((0..n).flat_map(|i| (i + 1..n).map(move |j| (n - 2, i, j))));
+                }
+                let want: Vec<_> = all
+                    .into_iter()
+                    .filter(|&(len, i, j)| {
+                        if len < 2 {
+                            return true;
+                        }
+                        let (a, b) = head_pos(i, j);
+                        let (c, d) = tail_pos(n, i, j);
+                        has_bit(edges.0, edge_bit(len, q[a], q[b])) && has_bit(edges.1, edge_bit(len, q[c], q[d]))
+                    })
+                    .collect();
+                got.sort_unstable();
+                let mut want = want;
+                want.sort_unstable();
+                assert_eq!(got, want, "{:?} depth {depth}", q.iter().collect::<String>());
+                visited_total += got.len();
+            }
+        }
+        assert!(queries.len() > 400 && visited_total > 10_000, "{} queries, {visited_total} variants", queries.len());
     }
 }

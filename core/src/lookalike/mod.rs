@@ -455,7 +455,7 @@ impl BrandIndex {
 
         // 3. Brand label as a token of the host, or a brand domain written inside it.
         //    Tokens of the public suffix (`github` in `foo.github.io`) do not count.
-        let host_text = host.unicode.as_str();
+        let host_text: &str = &host.unicode;
         let reg_start = host_text.len().saturating_sub(host.registrable_unicode.len());
         let suffix_start = host_text.len().saturating_sub(suffix_len(&host.suffix));
         for (at, token) in embedding::tokens(host_text) {
@@ -570,7 +570,7 @@ impl BrandIndex {
         // A homograph's Unicode form can look exactly like the brand's domain: also show the
         // ASCII (punycode) form the browser really goes to.
         let addr = if host.registrable_unicode == host.registrable {
-            host.registrable.clone()
+            host.registrable.to_string()
         } else {
             format!("{} ({})", host.registrable_unicode, host.registrable)
         };
@@ -797,9 +797,9 @@ mod tests {
     }
 
     /// A host as the engine sees it: through the URL parser (IDNA to punycode) and the PSL.
-    fn host(h: &str) -> HostInfo {
+    fn host(h: &str) -> HostInfo<'static> {
         let url = parse_url(&format!("http://{h}/")).unwrap_or_else(|e| panic!("{h}: {e}"));
-        HostInfo::new(embedded_psl(), url.host_str().unwrap_or_default())
+        HostInfo::new(embedded_psl(), url.host_str().unwrap_or_default()).into_owned()
     }
 
     fn check(h: &str) -> Vec<Finding> {
@@ -1087,7 +1087,7 @@ mod tests {
         fn never_panics(h in "[a-z0-9.\\-]{0,40}|\\PC{0,24}", title in "\\PC{0,60}") {
             let idx = index();
             let host = match parse_url(&format!("http://{h}/")) {
-                Ok(u) => HostInfo::new(embedded_psl(), u.host_str().unwrap_or_default()),
+                Ok(u) => HostInfo::new(embedded_psl(), u.host_str().unwrap_or_default()).into_owned(),
                 Err(_) => HostInfo::new(embedded_psl(), &h),
             };
             let f = idx.check_host(&host);

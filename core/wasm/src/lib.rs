@@ -37,6 +37,55 @@ extern "C" {
     fn json_parse(text: &str) -> Result<JsValue, JsValue>;
 }
 
+#[wasm_bindgen(module = "/js/results.js")]
+extern "C" {
+    /// Builds the verdict object from its strings (one after the other in `text`, each ending
+    /// at the given UTF-16 offset; the findings' JSON array after them, when there are any) and
+    /// its numbers: the object `JSON.parse` of the verdict's JSON gives (`js/results.js`).
+    #[wasm_bindgen(js_name = fwVerdict)]
+    #[allow(clippy::too_many_arguments)]
+    fn js_verdict(
+        text: &str,
+        url_end: u32,
+        host_end: u32,
+        reg_end: u32,
+        pack_end: u32,
+        score: u32,
+        level: u32,
+        flags: u32,
+        elapsed_us: f64,
+    ) -> JsValue;
+
+    /// `Uint32Array [score, level, flags]`: a compact result without findings.
+    #[wasm_bindgen(js_name = fwCompact)]
+    fn js_compact(score: u32, level: u32, flags: u32) -> js_sys::Uint32Array;
+
+    /// A copy of a compact result with findings as a `Uint32Array`.
+    #[wasm_bindgen(js_name = fwCompactOf)]
+    fn js_compact_of(values: &[u32]) -> js_sys::Uint32Array;
+}
+
+/// A verdict → the JS object of `JSON.parse(verdict.to_json())`, with one string crossing and
+/// no JSON parse of the whole document (only of the findings, when there are any).
+fn verdict_to_js(v: &core::Verdict) -> JsValue {
+    let parts = [v.url.as_str(), v.host.as_str(), v.registrable_domain.as_str(), v.pack_version.as_str()];
+    let mut text = String::with_capacity(parts.iter().map(|p| p.len()).sum::<usize>() + 2);
+    let mut ends = [0u32; 4];
+    let mut units = 0usize;
+    for (end, part) in ends.iter_mut().zip(parts) {
+        text.push_str(part);
+        units += if part.is_ascii() { part.len() } else { part.encode_utf16().count() };
+        *end = u32::try_from(units).unwrap_or(u32::MAX);
+    }
+    if !v.findings.is_empty() {
+        text.push_str(&serde_json::to_string(&v.findings).unwrap_or_else(|_| "[]".into()));
+    }
+    let flags = u32::from(v.trusted) | (u32::from(v.partial) << 1);
+    // As `JSON.parse` reads the integer: the nearest double.
+    let elapsed = v.elapsed_us as f64;
+    js_verdict(&text, ends[0], ends[1], ends[2], ends[3], v.score, level_code(v.level), flags, elapsed)
+}
+
 /// A JSON document made by the engine → the JS value.
 fn from_json(text: &str) -> Result<JsValue, JsError> {
     json_parse(text).map_err(|_| JsError::new("internal error: the engine produced malformed JSON"))
@@ -274,7 +323,7 @@ impl Engine {
     /// validation, same counters; the engine's decision path, `Engine::check_url_decision`,
     /// which writes no evidence text). Bad URLs throw.
     #[wasm_bindgen(js_name = checkUrlCompact)]
-    pub fn check_url_compact(&mut self, url: &str) -> Result<Vec<u32>, JsError> {
+    pub fn check_url_compact(&mut self, url: &str) -> Result<js_sys::Uint32Array, JsError> {
         // `checkUrl`'s validation of URL-only features: only the URL's length can fail.
         let limit = FeatureLimits::default().max_url_len;
         if url.len() > limit {
@@ -290,14 +339,18 @@ impl Engine {
             }
         };
         self.counters.record_verdict(d.level, d.partial, d.elapsed_us);
+        let head = [d.score, level_code(d.level), u32::from(d.trusted) | (u32::from(d.partial) << 1)];
+        if d.findings.is_empty() {
+            return Ok(js_compact(head[0], head[1], head[2]));
+        }
         let mut out = Vec::with_capacity(3 + 3 * d.findings.len());
-        out.extend([d.score, level_code(d.level), u32::from(d.trusted) | (u32::from(d.partial) << 1)]);
+        out.extend(head);
         for x in &d.findings {
             out.push(self.compact.id(&x.signal));
             out.push(x.target.as_deref().map_or(0, |t| self.compact.id(t) + 1));
             out.push(x.source.as_deref().map_or(0, |s| self.compact.id(s) + 1));
         }
-        Ok(out)
+        Ok(js_compact_of(&out))
     }
 
     /// The strings `checkUrlCompact` results refer to, by index. The list only grows (a string
@@ -317,7 +370,7 @@ impl Engine {
     }
 
     fn scan_features(&mut self, f: &PageFeatures) -> Result<JsValue, JsError> {
-        from_json(&self.run(f)?.to_json())
+        Ok(verdict_to_js(&self.run(f)?))
     }
 
     /// Validates and scans, counting the verdict or the failure.
