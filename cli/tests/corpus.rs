@@ -292,7 +292,9 @@ fn every_standin_logo_is_exercised() {
         let owner = brands
             .iter()
             .find(|b| b["phashes"].as_array().is_some_and(|h| h.iter().any(|x| x.as_str() == Some(hash.as_str()))))
-            .unwrap_or_else(|| panic!("stand-in {name} (hash {hash}) is in no brand's phashes: run scripts/brand-logo-hashes.mjs"));
+            .unwrap_or_else(|| {
+                panic!("stand-in {name} (hash {hash}) is in no brand's phashes: run scripts/brand-logo-hashes.mjs")
+            });
         standins.push((name, owner["domains"][0].as_str().expect("brand has a main domain").to_string()));
     }
     assert!(standins.len() >= 3, "expected the stand-in logos of PayPal, Microsoft and DHL, found {standins:?}");
