@@ -265,22 +265,39 @@ fn every_page_gets_its_expected_level_and_signals() {
     }
 }
 
-/// Every brand that has logo hashes in the default pack (today: the stand-ins written by
-/// tests/corpus/make_logos.mjs, see packs/default/BRANDS.md) is recognised by its logo on at least
-/// one phishing page, so brands.json and the pages' embedded images cannot drift apart.
+/// Every stand-in logo of the corpus (tests/corpus/logos/<slug>.png, drawn by
+/// tests/corpus/make_logos.mjs) has its hash among its brand's logo hashes in the default pack and
+/// is recognised on at least one phishing page, so brands.json and the pages' embedded images
+/// cannot drift apart. (The real-mark hashes that scripts/brand-logo-hashes.mjs puts beside them
+/// are not in the corpus, which holds no real logo: tests/node/brand_logo_hashes.test.mjs checks
+/// them, and that a page showing a real mark gets the signal.)
 #[test]
-fn every_brand_logo_hash_is_exercised() {
+fn every_standin_logo_is_exercised() {
+    use ferretwatch_core::phash;
     let path = repo().join("packs/default/brands.json");
     let brands: Value =
         serde_json::from_str(&std::fs::read_to_string(&path).expect("brands.json")).expect("brands.json is JSON");
-    let with_logos: Vec<String> = brands
-        .as_array()
-        .expect("brands.json is an array")
-        .iter()
-        .filter(|b| b["phashes"].as_array().is_some_and(|h| !h.is_empty()))
-        .map(|b| b["domains"][0].as_str().expect("brand has a main domain").to_string())
-        .collect();
-    assert!(!with_logos.is_empty(), "no brand has logo hashes: brand_asset_mismatch cannot fire");
+    let brands = brands.as_array().expect("brands.json is an array");
+    let logos = repo().join("tests/corpus/logos");
+    let mut standins = Vec::new();
+    for e in std::fs::read_dir(&logos).expect("tests/corpus/logos") {
+        let p = e.expect("dir entry").path();
+        let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default().to_string();
+        if !name.ends_with(".png") || name.ends_with("-32.png") {
+            continue;
+        }
+        let img = image::load_from_memory(&std::fs::read(&p).expect("logo png")).expect("logo decodes").to_rgba8();
+        let gray = phash::gray32_from_rgba(img.as_raw(), img.width(), img.height()).expect("logo shape");
+        let hash = phash::to_hex(phash::phash_32x32(&gray));
+        let owner = brands
+            .iter()
+            .find(|b| b["phashes"].as_array().is_some_and(|h| h.iter().any(|x| x.as_str() == Some(hash.as_str()))))
+            .unwrap_or_else(|| {
+                panic!("stand-in {name} (hash {hash}) is in no brand's phashes: run scripts/brand-logo-hashes.mjs")
+            });
+        standins.push((name, owner["domains"][0].as_str().expect("brand has a main domain").to_string()));
+    }
+    assert!(standins.len() >= 3, "expected the stand-in logos of PayPal, Microsoft and DHL, found {standins:?}");
     let entries = entries();
     let got = scan_corpus();
     let recognised: BTreeSet<&str> = entries
@@ -288,8 +305,8 @@ fn every_brand_logo_hash_is_exercised() {
         .filter(|e| e.is_phishing())
         .flat_map(|e| got[&e.id].logo_targets.iter().map(String::as_str))
         .collect();
-    let missing: Vec<&String> = with_logos.iter().filter(|d| !recognised.contains(d.as_str())).collect();
-    assert!(missing.is_empty(), "brands with logo hashes that no phishing page shows: {missing:?}");
+    let missing: Vec<&(String, String)> = standins.iter().filter(|(_, d)| !recognised.contains(d.as_str())).collect();
+    assert!(missing.is_empty(), "stand-in logos that no phishing page shows: {missing:?}");
 }
 
 /// The demo pages (demo/index.json, scanned by scripts/demo) are copies of corpus pages with the

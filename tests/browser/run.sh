@@ -40,6 +40,6 @@ log "node unit tests of the extension's modules"
 node --test tests/node/extension_*.test.mjs
 
 log "Chromium"
-node --test --test-concurrency=1 tests/browser/chromium.test.mjs tests/browser/locales.test.mjs tests/browser/privacy.test.mjs tests/browser/reports.test.mjs tests/browser/updates.test.mjs
+node --test --test-concurrency=1 tests/browser/chromium.test.mjs tests/browser/locales.test.mjs tests/browser/privacy.test.mjs tests/browser/reports.test.mjs tests/browser/updates.test.mjs tests/browser/brand_logos.test.mjs
 log "Firefox ESR"
 node --test --test-concurrency=1 tests/browser/firefox.test.mjs tests/browser/firefox_policy.test.mjs tests/browser/reports_firefox.test.mjs tests/browser/updates_firefox.test.mjs tests/browser/locales_firefox.test.mjs

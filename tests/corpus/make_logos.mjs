@@ -9,31 +9,31 @@
 //   2. computes their pHashes with the extension's own implementation
 //      (extension/content/phash.js, bit-identical to core/src/phash.rs; the corpus test checks
 //      the native side finds the same hash in the pages);
-//   3. puts the hashes into the brands' `phashes` in packs/default/brands.json (only those
-//      brands' lines are touched);
+//   3. exports them (`standins()`) to scripts/brand-logo-hashes.mjs, which owns the `phashes`
+//      of packs/default/brands.json and puts each stand-in hash first in its brand's list,
+//      before the brand's real-mark hashes;
 //   4. rewrites, in tests/corpus/pages/*.html, the `src`/`href` of every element carrying
 //      `data-standin-logo="<slug>"` (or `"<slug>-32"` for the favicon) to the PNG as a
 //      base64 `data:` URL, so the native extractor and the content script hash the same bytes
 //      without any request.
 //
 // Deterministic: running it again rewrites the same bytes. `--check` changes nothing and exits 1
-// when a file is out of date. When real logo hashes replace the stand-ins (BRANDS.md says how),
-// drop the brand from STANDINS and the corpus pages that use it.
+// when a file is out of date. After changing a stand-in, run scripts/brand-logo-hashes.mjs too
+// (it writes the hash into brands.json). The stand-ins stay for the corpus: real logos are not
+// committed, and the real-mark hashes are tested apart (tests/node/brand_logo_hashes.test.mjs).
 //
 //   node tests/corpus/make_logos.mjs [--check]
 
 import { deflateSync } from 'node:zlib';
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gray32FromRGBA, hamming, phash32x32 } from '../../extension/content/phash.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const ROOT = join(HERE, '..', '..');
-const BRANDS = join(ROOT, 'packs', 'default', 'brands.json');
 const PAGES = join(HERE, 'pages');
 const LOGOS = join(HERE, 'logos');
-const CHECK = process.argv.includes('--check');
 
 const rgb = (hex) => [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16));
 const inRect = (x, y, x0, y0, x1, y1) => x >= x0 && x < x1 && y >= y0 && y < y1;
@@ -51,8 +51,10 @@ const STANDINS = [
     height: 128,
     // A dark-blue upright bar with a lighter-blue disc overlapping its top right.
     paint(u, v) {
-      if (inCircle(u, v, 0.58, 0.36, 0.24)) return rgb('#1e8fd6');
-      if (inRect(u, v, 0.22, 0.12, 0.42, 0.9)) return rgb('#0b2f6b');
+      // (Bar and disc placed so that the hash is not near a bold "r" or "p": the stand-in ships
+      // in the pack, so it passes scripts/brand-logo-hashes.mjs's generic-image check.)
+      if (inCircle(u, v, 0.62, 0.38, 0.26)) return rgb('#1e8fd6');
+      if (inRect(u, v, 0.18, 0.12, 0.4, 0.9)) return rgb('#0b2f6b');
       return rgb('#ffffff');
     },
   },
@@ -139,68 +141,73 @@ function png(rgba, width, height) {
   ]);
 }
 
-const stale = [];
-function put(path, content) {
-  let old = null;
-  try {
-    old = readFileSync(path);
-  } catch {
-    // missing: written below
-  }
-  if (old && Buffer.compare(old, Buffer.from(content)) === 0) return;
-  stale.push(path.slice(ROOT.length + 1));
-  if (!CHECK) writeFileSync(path, content);
-}
-
-// 1–2: images and hashes.
-mkdirSync(LOGOS, { recursive: true });
-const images = new Map(); // slug or slug-32 → {png, hash}
-for (const m of STANDINS) {
-  for (const [key, w, h] of [[m.slug, m.width, m.height], [`${m.slug}-32`, 32, 32]]) {
-    const pixels = draw(m, w, h);
-    const bytes = png(pixels, w, h);
-    images.set(key, { png: bytes, hash: phash32x32(gray32FromRGBA(pixels, w, h)), brand: m.brand });
-    put(join(LOGOS, `${key}.png`), bytes);
-  }
-}
-// The marks must not be confused with one another.
-const keys = [...images.keys()];
-for (const a of keys) {
-  for (const b of keys) {
-    if (a < b && images.get(a).brand !== images.get(b).brand && hamming(images.get(a).hash, images.get(b).hash) <= 16) {
-      throw new Error(`stand-ins ${a} and ${b} are too alike (${hamming(images.get(a).hash, images.get(b).hash)} bits)`);
+/** Every stand-in image: slug or slug-32 → {png, hash, brand}; checks they are not alike. */
+function drawAll() {
+  const images = new Map(); // slug or slug-32 → {png, hash}
+  for (const m of STANDINS) {
+    for (const [key, w, h] of [[m.slug, m.width, m.height], [`${m.slug}-32`, 32, 32]]) {
+      const pixels = draw(m, w, h);
+      const bytes = png(pixels, w, h);
+      images.set(key, { png: bytes, hash: phash32x32(gray32FromRGBA(pixels, w, h)), brand: m.brand });
     }
   }
+  // The marks must not be confused with one another.
+  const keys = [...images.keys()];
+  for (const a of keys) {
+    for (const b of keys) {
+      if (a < b && images.get(a).brand !== images.get(b).brand && hamming(images.get(a).hash, images.get(b).hash) <= 16) {
+        throw new Error(`stand-ins ${a} and ${b} are too alike (${hamming(images.get(a).hash, images.get(b).hash)} bits)`);
+      }
+    }
+  }
+  return images;
 }
 
-// 3: brands.json, one brand per line; only the stand-in brands' `phashes` change.
-const lines = readFileSync(BRANDS, 'utf8').split('\n');
-for (const m of STANDINS) {
-  const i = lines.findIndex((l) => l.startsWith(`{"name": ${JSON.stringify(m.brand)},`));
-  if (i < 0) throw new Error(`brand ${m.brand} not in brands.json`);
-  const hashes = [images.get(m.slug).hash];
-  const next = lines[i].replace(/"phashes": \[[^\]]*\]/, `"phashes": ${JSON.stringify(hashes).replaceAll(',', ', ')}`);
-  if (next === lines[i] && !lines[i].includes(`"phashes": ${JSON.stringify(hashes)}`)) throw new Error(`no phashes field for ${m.brand}`);
-  lines[i] = next;
-}
-put(BRANDS, lines.join('\n'));
-
-// 4: the pages' data: URLs.
-const TAG = /<(img|link)\b[^>]*\bdata-standin-logo="([a-z0-9-]+)"[^>]*>/g;
-for (const f of readdirSync(PAGES).filter((n) => n.endsWith('.html'))) {
-  const path = join(PAGES, f);
-  const html = readFileSync(path, 'utf8');
-  const out = html.replace(TAG, (tag, name, slug) => {
-    const img = images.get(slug);
-    if (!img) throw new Error(`${f}: unknown stand-in logo ${slug}`);
-    const attr = name === 'img' ? 'src' : 'href';
-    const url = `data:image/png;base64,${img.png.toString('base64')}`;
-    if (!new RegExp(`\\b${attr}="[^"]*"`).test(tag)) throw new Error(`${f}: <${name} data-standin-logo="${slug}"> has no ${attr}`);
-    return tag.replace(new RegExp(`\\b${attr}="[^"]*"`), `${attr}="${url}"`);
-  });
-  put(path, out);
+/** The stand-in marks' hashes (the full-size image of each), for brands.json. */
+export function standins() {
+  const images = drawAll();
+  return STANDINS.map((m) => ({ brand: m.brand, slug: m.slug, hash: images.get(m.slug).hash }));
 }
 
-for (const [k, v] of images) console.log(`${k.padEnd(14)} ${v.hash}  (${v.brand})`);
-if (stale.length) console.log(`${CHECK ? 'out of date' : 'written'}: ${stale.join(', ')}`);
-if (CHECK && stale.length) process.exit(1);
+function main() {
+  const CHECK = process.argv.includes('--check');
+  const stale = [];
+  const put = (path, content) => {
+    let old = null;
+    try {
+      old = readFileSync(path);
+    } catch {
+      // missing: written below
+    }
+    if (old && Buffer.compare(old, Buffer.from(content)) === 0) return;
+    stale.push(path.slice(ROOT.length + 1));
+    if (!CHECK) writeFileSync(path, content);
+  };
+
+  // 1–2: images and hashes.
+  const images = drawAll();
+  mkdirSync(LOGOS, { recursive: true });
+  for (const [key, img] of images) put(join(LOGOS, `${key}.png`), img.png);
+
+  // 4: the pages' data: URLs.
+  const TAG = /<(img|link)\b[^>]*\bdata-standin-logo="([a-z0-9-]+)"[^>]*>/g;
+  for (const f of readdirSync(PAGES).filter((n) => n.endsWith('.html'))) {
+    const path = join(PAGES, f);
+    const html = readFileSync(path, 'utf8');
+    const out = html.replace(TAG, (tag, name, slug) => {
+      const img = images.get(slug);
+      if (!img) throw new Error(`${f}: unknown stand-in logo ${slug}`);
+      const attr = name === 'img' ? 'src' : 'href';
+      const url = `data:image/png;base64,${img.png.toString('base64')}`;
+      if (!new RegExp(`\\b${attr}="[^"]*"`).test(tag)) throw new Error(`${f}: <${name} data-standin-logo="${slug}"> has no ${attr}`);
+      return tag.replace(new RegExp(`\\b${attr}="[^"]*"`), `${attr}="${url}"`);
+    });
+    put(path, out);
+  }
+
+  for (const [k, v] of images) console.log(`${k.padEnd(14)} ${v.hash}  (${v.brand})`);
+  if (stale.length) console.log(`${CHECK ? 'out of date' : 'written'}: ${stale.join(', ')}`);
+  if (CHECK && stale.length) process.exit(1);
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main();
