@@ -261,24 +261,87 @@ fn build_rev(node: &Node, at: usize) -> SrcResult<DFA> {
 /// several times smaller and faster to build, without a DFA built and thrown away.
 const AC_DFA_MEMORY_LIMIT: usize = 20 << 20;
 
+/// When the shared automaton's DFA is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DfaBuild {
+    /// At compile time, whenever it fits [`AC_DFA_MEMORY_LIMIT`].
+    Eager,
+    /// Later, by [`super::Rules::prepare_fast_scan`]: the compile builds the contiguous NFA
+    /// (several times cheaper to build: the DFA's transition table is most of a small pack's
+    /// compile) and keeps the patterns when a DFA would fit.
+    Deferred,
+}
+
+/// The automaton's distinct patterns, kept by a [`DfaBuild::Deferred`] compile whose DFA would fit
+/// the budget: `(offset, length)` of each pattern (in pattern-id order) in `bytes`.
+#[derive(Debug, Default)]
+pub(crate) struct PendingDfa {
+    bytes: Vec<u8>,
+    patterns: Vec<(u32, u32)>,
+}
+
+impl PendingDfa {
+    fn new(patterns: &[&[u8]]) -> Self {
+        let mut bytes = Vec::with_capacity(patterns.iter().map(|p| p.len()).sum());
+        let mut spans = Vec::with_capacity(patterns.len());
+        for p in patterns {
+            spans.push((bytes.len() as u32, p.len() as u32));
+            bytes.extend_from_slice(p);
+        }
+        Self { bytes, patterns: spans }
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.bytes.capacity() + self.patterns.capacity() * 8
+    }
+
+    /// The DFA over the kept patterns (same pattern ids, same match semantics as the NFA built
+    /// from them), or `None` when it fails or is over the budget (the NFA stays).
+    pub(crate) fn build(&self) -> Option<AhoCorasick> {
+        let slices: Vec<&[u8]> =
+            self.patterns.iter().map(|&(o, l)| &self.bytes[o as usize..(o + l) as usize]).collect();
+        build_dfa(&slices)
+    }
+}
+
+fn ac_builder() -> aho_corasick::AhoCorasickBuilder {
+    let mut b = AhoCorasick::builder();
+    b.match_kind(MatchKind::Standard);
+    b
+}
+
+/// The DFA, when it builds within [`AC_DFA_MEMORY_LIMIT`] (the caller checked the estimate).
+fn build_dfa(patterns: &[&[u8]]) -> Option<AhoCorasick> {
+    ac_builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(patterns)
+        .ok()
+        .filter(|dfa| dfa.memory_usage() <= AC_DFA_MEMORY_LIMIT)
+}
+
 /// Every pattern is matched ASCII-case-insensitively; confirmation checks the real case. The
 /// automaton is built case-sensitively over the lowercased patterns (see [`Builder::add`]) and the
 /// scanner lowercases the haystack chunk by chunk: the same matches as
 /// `ascii_case_insensitive(true)`, but the build is several times faster (≈ 4× in wasm for 11,000
 /// atoms) and the automaton smaller.
-fn build_automaton(patterns: &[&[u8]]) -> Result<AhoCorasick, aho_corasick::BuildError> {
-    let builder = || {
-        let mut b = AhoCorasick::builder();
-        b.match_kind(MatchKind::Standard);
-        b
-    };
-    if dfa_estimate(patterns) <= AC_DFA_MEMORY_LIMIT
-        && let Ok(dfa) = builder().kind(Some(AhoCorasickKind::DFA)).build(patterns)
-        && dfa.memory_usage() <= AC_DFA_MEMORY_LIMIT
-    {
-        return Ok(dfa);
+///
+/// With [`DfaBuild::Deferred`] the contiguous NFA is returned with the patterns kept for the DFA
+/// whenever the DFA would have been tried; [`PendingDfa::build`] then gives the automaton an
+/// eager build gives (DFA when it builds within the budget, else this same NFA).
+fn build_automaton(
+    patterns: &[&[u8]],
+    when: DfaBuild,
+) -> Result<(AhoCorasick, Option<PendingDfa>), aho_corasick::BuildError> {
+    let fits = dfa_estimate(patterns) <= AC_DFA_MEMORY_LIMIT;
+    if fits && when == DfaBuild::Eager {
+        if let Some(dfa) = build_dfa(patterns) {
+            return Ok((dfa, None));
+        }
     }
-    builder().kind(Some(AhoCorasickKind::ContiguousNFA)).build(patterns)
+    let nfa = ac_builder().kind(Some(AhoCorasickKind::ContiguousNFA)).build(patterns)?;
+    let pending = (fits && when == DfaBuild::Deferred).then(|| PendingDfa::new(patterns));
+    Ok((nfa, pending))
 }
 
 /// Estimated transition table size of an aho-corasick DFA over `patterns` (bytes): one state per
@@ -332,7 +395,11 @@ fn remap(e: &Expr, ids: &[u32]) -> Expr {
 
 /// Builds the rules. `asts` pairs every rule with the byte offset of its source used for errors
 /// (pattern compile errors are reported at the rule's file, see [`super::compile`]).
-pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> Result<Rules, (usize, SrcError)> {
+pub(crate) fn build(
+    asts: Vec<(usize, RuleAst)>,
+    extra_literals: &[String],
+    when: DfaBuild,
+) -> Result<Rules, (usize, SrcError)> {
     let mut b = Builder::default();
     for (i, lit) in extra_literals.iter().enumerate() {
         if !lit.is_empty() {
@@ -405,19 +472,19 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
     }
     let Grouped { patterns, starts: target_starts, targets } = b.grouped();
     let max_pattern_len = patterns.iter().map(|p| p.1 as usize).max().unwrap_or(0);
-    let ac = if patterns.is_empty() {
-        None
+    let (ac, pending_dfa) = if patterns.is_empty() {
+        (None, None)
     } else {
         let slices: Vec<&[u8]> = patterns.iter().map(|&p| b.slice(p)).collect();
-        Some(
-            build_automaton(&slices)
-                .map_err(|e| (0, SrcError::new(0, format!("cannot build the literal automaton: {e}"))))?,
-        )
+        let (ac, pending) = build_automaton(&slices, when)
+            .map_err(|e| (0, SrcError::new(0, format!("cannot build the literal automaton: {e}"))))?;
+        (Some(ac), pending.map(Box::new))
     };
     Ok(Rules {
         rules,
         strings,
         ac,
+        pending_dfa,
         target_starts,
         targets,
         max_pattern_len,
