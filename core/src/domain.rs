@@ -47,10 +47,8 @@ pub struct SuffixListError(String);
 /// The table's arrays, borrowed (from the static embedded table or a parsed one).
 #[derive(Clone, Copy)]
 struct View<'a> {
-    slots: &'a [u32],
-    parent: &'a [u32],
-    label_start: &'a [u32],
-    flags: &'a [u8],
+    slots: &'a [u64],
+    nodes: &'a [psl_build::Node],
     labels: &'a [u8],
 }
 
@@ -58,19 +56,26 @@ impl View<'_> {
     /// The child of `parent` labelled `label`.
     #[inline]
     fn child(&self, parent: u32, label: &[u8]) -> Option<u32> {
+        let h = psl_build::key_hash(parent, label);
         let mask = self.slots.len().wrapping_sub(1);
-        let mut i = psl_build::key_hash(parent, label) as usize & mask;
+        let mut i = h as usize & mask;
         // The table is at most half full: an empty slot ends every probe sequence.
         for _ in 0..self.slots.len() {
-            let id = *self.slots.get(i)?;
-            if id == 0 {
+            let slot = *self.slots.get(i)?;
+            if slot == 0 {
                 return None;
             }
-            let n = id as usize;
-            if self.parent.get(n) == Some(&parent) {
-                let lo = *self.label_start.get(n)? as usize;
-                let hi = *self.label_start.get(n + 1)? as usize;
-                if self.labels.get(lo..hi) == Some(label) {
+            if (slot >> 32) as u32 == h {
+                let id = slot as u32;
+                let n = self.nodes.get(id as usize)?;
+                let start = n.label_start as usize;
+                let same = n.label_len as usize == label.len()
+                    && if label.len() <= 8 {
+                        n.head == psl_build::head(label)
+                    } else {
+                        self.labels.get(start..start + label.len()) == Some(label)
+                    };
+                if n.parent == parent && same {
                     return Some(id);
                 }
             }
@@ -81,7 +86,7 @@ impl View<'_> {
 
     #[inline]
     fn flags(&self, node: u32) -> u8 {
-        self.flags.get(node as usize).copied().unwrap_or(0)
+        self.nodes.get(node as usize).map_or(0, |n| n.flags)
     }
 
     /// Length of the public suffix of the labels (right to left), as the publicsuffix crate's
@@ -151,20 +156,8 @@ impl SuffixList {
     #[inline]
     fn view(&self) -> View<'_> {
         match &self.0 {
-            Repr::Embedded => View {
-                slots: &embedded::SLOTS,
-                parent: &embedded::PARENT,
-                label_start: &embedded::LABEL_START,
-                flags: &embedded::FLAGS,
-                labels: embedded::LABELS,
-            },
-            Repr::Parsed(b) => View {
-                slots: &b.slots,
-                parent: &b.parent,
-                label_start: &b.label_start,
-                flags: &b.flags,
-                labels: &b.labels,
-            },
+            Repr::Embedded => View { slots: &embedded::SLOTS, nodes: &embedded::NODES, labels: embedded::LABELS },
+            Repr::Parsed(b) => View { slots: &b.slots, nodes: &b.nodes, labels: &b.labels },
         }
     }
 

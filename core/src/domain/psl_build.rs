@@ -32,31 +32,67 @@ pub enum BuildError {
     InvalidList,
 }
 
-/// The table: `slots` (a power of two long) hold node ids (0 = empty slot, the root is never
-/// stored); per node, `parent`, `flags` and its label `labels[label_start[n]..label_start[n + 1]]`.
+/// One node of the trie: its parent, its label (`labels[label_start..label_start + label_len]`)
+/// and its flags ([`LEAF`], [`EXCEPTION`], [`WILD_CHILD`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Node {
+    /// Parent node (0, the root, for a top-level label and for the root itself).
+    pub parent: u32,
+    /// Where the label starts in [`Built::labels`].
+    pub label_start: u32,
+    /// Label length in bytes.
+    pub label_len: u32,
+    /// [`LEAF`], [`EXCEPTION`], [`WILD_CHILD`].
+    pub flags: u8,
+    /// The label's first eight bytes ([`head`]): a label of up to eight bytes is compared as
+    /// one number.
+    pub head: u64,
+}
+
+/// The first eight bytes of a label as a little-endian number (zero-padded).
+#[inline]
+pub fn head(label: &[u8]) -> u64 {
+    label.iter().take(8).rev().fold(0u64, |w, &b| w << 8 | u64::from(b))
+}
+
+/// A [`Node`] (for the static table that `build.rs` writes).
+pub const fn node(parent: u32, label_start: u32, label_len: u32, flags: u8, head: u64) -> Node {
+    Node { parent, label_start, label_len, flags, head }
+}
+
+/// The table: `slots` (a power of two long, at most half full) hold `key_hash << 32 | node id`
+/// (0 = empty; the root, node 0, is never stored), so a probe compares hashes before it reads a
+/// node; `nodes[0]` is the root.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Built {
-    /// Hash slots: node id or 0.
-    pub slots: Vec<u32>,
-    /// Parent node of each node (0 for the root itself).
-    pub parent: Vec<u32>,
-    /// Where each node's label starts in `labels`, plus the end.
-    pub label_start: Vec<u32>,
-    /// [`LEAF`], [`EXCEPTION`], [`WILD_CHILD`] of each node.
-    pub flags: Vec<u8>,
+    /// Hash slots.
+    pub slots: Vec<u64>,
+    /// The trie's nodes.
+    pub nodes: Vec<Node>,
     /// Every node's label, in node order.
     pub labels: Vec<u8>,
 }
 
-/// The hash of a (parent node, label) key (FNV-1a over the label, seeded with the parent; `u32`
-/// arithmetic only, so the build script and every target agree).
+/// The hash of a (parent node, label) key: the label eight bytes per multiply (most labels are
+/// one step), then a final mix. `u64` arithmetic only, so the build script and every target
+/// (wasm32 included) agree.
 #[inline]
 pub fn key_hash(parent: u32, label: &[u8]) -> u32 {
-    let mut h: u32 = 0x811c_9dc5 ^ parent.wrapping_mul(0x9e37_79b1);
-    for &b in label {
-        h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+    const K: u64 = 0x9e37_79b9_7f4a_7c15;
+    let mut h = (u64::from(parent) << 8 ^ label.len() as u64).wrapping_mul(K);
+    let mut chunks = label.chunks_exact(8);
+    for c in &mut chunks {
+        let w = c.iter().rev().fold(0u64, |w, &b| w << 8 | u64::from(b));
+        h = (h ^ w).wrapping_mul(K).rotate_left(31);
     }
-    h ^ (h >> 16)
+    let rest = chunks.remainder();
+    if !rest.is_empty() {
+        let w = rest.iter().rev().fold(0u64, |w, &b| w << 8 | u64::from(b));
+        h = (h ^ w).wrapping_mul(K);
+    }
+    h ^= h >> 29;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    (h >> 32) as u32
 }
 
 /// Builds the table from a list in the publicsuffix.org text format.
@@ -79,7 +115,7 @@ pub fn build(text: &str) -> Result<Built, BuildError> {
         };
         t.append(rule)?;
     }
-    if t.parent.len() == 1 {
+    if t.nodes.len() == 1 {
         return Err(BuildError::InvalidList);
     }
     Ok(t.freeze())
@@ -88,15 +124,13 @@ pub fn build(text: &str) -> Result<Built, BuildError> {
 #[derive(Debug)]
 struct Trie {
     children: HashMap<(u32, Vec<u8>), u32>,
-    parent: Vec<u32>,
-    label_start: Vec<u32>,
-    flags: Vec<u8>,
+    nodes: Vec<Node>,
     labels: Vec<u8>,
 }
 
 impl Default for Trie {
     fn default() -> Self {
-        Self { children: HashMap::new(), parent: vec![0], label_start: vec![0, 0], flags: vec![0], labels: Vec::new() }
+        Self { children: HashMap::new(), nodes: vec![Node::default()], labels: Vec::new() }
     }
 }
 
@@ -114,7 +148,7 @@ impl Trie {
             }
             node = self.child(node, label.as_bytes());
         }
-        let f = &mut self.flags[node as usize];
+        let f = &mut self.nodes[node as usize].flags;
         *f = (*f & WILD_CHILD) | LEAF | if exception { EXCEPTION } else { 0 };
         Ok(())
     }
@@ -123,31 +157,35 @@ impl Trie {
         if let Some(&id) = self.children.get(&(parent, label.to_vec())) {
             return id;
         }
-        let id = self.parent.len() as u32;
-        self.parent.push(parent);
-        self.flags.push(0);
+        let id = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            parent,
+            label_start: self.labels.len() as u32,
+            label_len: label.len() as u32,
+            flags: 0,
+            head: head(label),
+        });
         self.labels.extend_from_slice(label);
-        self.label_start.push(self.labels.len() as u32);
         if label == b"*" {
-            self.flags[parent as usize] |= WILD_CHILD;
+            self.nodes[parent as usize].flags |= WILD_CHILD;
         }
         self.children.insert((parent, label.to_vec()), id);
         id
     }
 
     fn freeze(self) -> Built {
-        let nodes = self.parent.len();
-        let size = (nodes * 2).next_power_of_two().max(16);
+        let size = (self.nodes.len() * 2).next_power_of_two().max(16);
         let mask = size - 1;
-        let mut slots = vec![0u32; size];
-        for id in 1..nodes {
-            let label = &self.labels[self.label_start[id] as usize..self.label_start[id + 1] as usize];
-            let mut i = key_hash(self.parent[id], label) as usize & mask;
+        let mut slots = vec![0u64; size];
+        for (id, n) in self.nodes.iter().enumerate().skip(1) {
+            let start = n.label_start as usize;
+            let h = key_hash(n.parent, &self.labels[start..start + n.label_len as usize]);
+            let mut i = h as usize & mask;
             while slots[i] != 0 {
                 i = (i + 1) & mask;
             }
-            slots[i] = id as u32;
+            slots[i] = u64::from(h) << 32 | id as u64;
         }
-        Built { slots, parent: self.parent, label_start: self.label_start, flags: self.flags, labels: self.labels }
+        Built { slots, nodes: self.nodes, labels: self.labels }
     }
 }
