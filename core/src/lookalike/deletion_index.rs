@@ -335,6 +335,7 @@ fn sort_pairs(keys: &mut [u64], ids: &mut [u32]) {
 
 impl DeletionIndexBuilder {
     /// Adds label `id` with its deletion variants up to `depth`.
+    #[inline(never)]
     pub fn insert(&mut self, id: u32, chars: &[char], depth: u8) {
         if self.counts.is_empty() {
             self.counts = vec![0; (1 << BIN_BITS) + 1];
@@ -365,6 +366,7 @@ impl DeletionIndexBuilder {
     /// Freezes the index: the `(key, id)` pairs sorted, without repeats (a label gives the same
     /// variant twice when it deletes either of two equal neighbours), bin by bin. The same
     /// arrays as one sort of all the pairs.
+    #[inline(never)]
     pub fn build(self) -> DeletionIndex {
         let nb = 1usize << BIN_BITS;
         let mut starts = self.counts;

@@ -104,6 +104,7 @@ fn embedded_psl() -> &'static SuffixList {
 }
 
 /// Registrable domain and label (Unicode) of a brand domain, per the suffix list.
+#[inline(never)]
 fn brand_label(psl: &SuffixList, domain: &str) -> Option<(String, String)> {
     let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
     let (suffix, reg) = psl.suffix_and_registrable(&d);

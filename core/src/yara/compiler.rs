@@ -57,6 +57,22 @@ impl RegexProg {
     }
 }
 
+impl RegexProg {
+    /// The DFA is still to be built.
+    pub(crate) fn fwd_pending(&self) -> bool {
+        self.fwd.get().is_none()
+    }
+
+    /// Builds the DFA now if confirming a candidate needs it (not a simple sequence) and it was
+    /// left for later; true when it was built here.
+    pub(crate) fn prepare(&self) -> bool {
+        if self.simple.is_some() || self.fwd.get().is_some() {
+            return false;
+        }
+        self.fwd().is_some()
+    }
+}
+
 /// A compiled string.
 #[derive(Debug)]
 pub(crate) enum CString {
@@ -184,6 +200,7 @@ impl Builder {
 
     /// Sorts the additions by pattern (stable: each pattern's targets stay in insertion order)
     /// and groups equal patterns (one allocation instead of one per pattern).
+    #[inline(never)]
     fn grouped(&mut self) -> Grouped {
         let mut entries = std::mem::take(&mut self.entries);
         entries.sort_by(|a, b| self.slice((a.0, a.1)).cmp(self.slice((b.0, b.1))));
@@ -229,9 +246,16 @@ fn build_fwd(node: &Node, at: usize) -> SrcResult<DFA> {
 /// limit, so building it later cannot fail).
 const LAZY_NFA_ESTIMATE: usize = 64 << 10;
 
-fn build_prog(node: &Node, src: pattern::PatSource, at: usize) -> SrcResult<RegexProg> {
+#[inline(never)]
+fn build_prog(node: &Node, src: pattern::PatSource, at: usize, when: DfaBuild) -> SrcResult<RegexProg> {
     let simple = pattern::simple_seq(node);
-    let lazy = simple.as_ref().is_some_and(|seqs| pattern::nfa_estimate(seqs) <= LAZY_NFA_ESTIMATE);
+    let lazy = match &simple {
+        Some(seqs) => pattern::nfa_estimate(seqs) <= LAZY_NFA_ESTIMATE,
+        // Other patterns need their DFA to confirm a candidate: a fast-start compile leaves it
+        // to the first candidate or to `Rules::prepare_fast_scan` when it is surely within the
+        // NFA size limit (so its size error could not have been a compile error).
+        None => when == DfaBuild::Deferred && pattern::node_nfa_estimate(node) <= LAZY_NFA_ESTIMATE,
+    };
     let fwd = std::sync::OnceLock::new();
     if !lazy {
         let _ = fwd.set(Some(Box::new(build_fwd(node, at)?)));
@@ -329,6 +353,7 @@ fn build_dfa(patterns: &[&[u8]]) -> Option<AhoCorasick> {
 /// With [`DfaBuild::Deferred`] the contiguous NFA is returned with the patterns kept for the DFA
 /// whenever the DFA would have been tried; [`PendingDfa::build`] then gives the automaton an
 /// eager build gives (DFA when it builds within the budget, else this same NFA).
+#[inline(never)]
 fn build_automaton(
     patterns: &[&[u8]],
     when: DfaBuild,
@@ -395,6 +420,7 @@ fn remap(e: &Expr, ids: &[u32]) -> Expr {
 
 /// Builds the rules. `asts` pairs every rule with the byte offset of its source used for errors
 /// (pattern compile errors are reported at the rule's file, see [`super::compile`]).
+#[inline(never)]
 pub(crate) fn build(
     asts: Vec<(usize, RuleAst)>,
     extra_literals: &[String],
@@ -432,7 +458,7 @@ pub(crate) fn build(
                 }
                 StringValue::Pattern(node, src) => {
                     let atoms = pattern::atoms(&node);
-                    let prog = build_prog(&node, src, s.at).map_err(|e| (file, e))?;
+                    let prog = build_prog(&node, src, s.at, when).map_err(|e| (file, e))?;
                     match atoms {
                         Some(atoms) => {
                             let several = atoms.len() > 1;
@@ -561,5 +587,79 @@ mod estimate_tests {
         let dfa = AhoCorasick::builder().kind(Some(AhoCorasickKind::DFA)).build(&patterns).unwrap();
         let (est, real) = (dfa_estimate(&patterns), dfa.memory_usage());
         assert!(est <= real && est * 10 >= real * 8, "estimate {est}, DFA {real}");
+    }
+
+    /// The real Thompson NFA's memory (the quantity its size limit bounds) of a pattern.
+    fn nfa_bytes(node: &Node) -> Option<usize> {
+        thompson::Compiler::new()
+            .configure(nfa_config().nfa_size_limit(None))
+            .build_from_hir(&node.to_hir())
+            .ok()
+            .map(|n| n.memory_usage())
+    }
+
+    fn assert_bound(what: &str, node: &Node) {
+        let est = pattern::node_nfa_estimate(node);
+        if let Some(real) = nfa_bytes(node) {
+            assert!(real <= est, "{what}: NFA {real} bytes, estimate {est}");
+        }
+    }
+
+    /// A pattern left for later must build within the NFA size limit: the estimate is an upper
+    /// bound of the real NFA (checked on every pattern of the default pack and on generated ones),
+    /// and the lazy threshold is 16× under the limit.
+    #[test]
+    fn node_estimate_bounds_the_real_nfa() {
+        assert!(LAZY_NFA_ESTIMATE * 16 <= NFA_SIZE_LIMIT);
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../packs/default/rules");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let mut names = std::collections::HashMap::new();
+            let rules = super::super::parser::Parser::new(&text, &mut names, 0).parse_file().unwrap();
+            for r in rules {
+                for s in r.strings {
+                    if let StringValue::Pattern(node, _) = s.value {
+                        assert_bound(&r.name, &node);
+                        seen += 1;
+                    }
+                }
+            }
+        }
+        assert!(seen >= 30, "{seen} patterns");
+        for src in [
+            "(a|bc|def){2,9}x",
+            "((ab)?c{0,3}|[a-z]{1,40})+\\d",
+            "[^a]{0,200}(x|y)*",
+            "(a(b(c|d){1,3}){2,4}){3}",
+            "\\bword\\b.{0,30}(é|e)",
+            "(a?){50}b",
+            "[\\x00-\\xff]{0,1000}",
+        ] {
+            let node = pattern::parse_regex(src.as_bytes(), 0, src.len(), pattern::ReFlags::default()).unwrap();
+            assert_bound(src, &node);
+            let nocase = pattern::ReFlags { nocase: true, ..Default::default() };
+            assert_bound(src, &pattern::parse_regex(src.as_bytes(), 0, src.len(), nocase).unwrap());
+        }
+        for hex in ["41 ?? [1-8] ( 42 | 43 44 ) 4? [2-30] ?5", "( 61 | 62 | 63 ) [0-300] 64"] {
+            assert_bound(hex, &pattern::parse_hex(hex.as_bytes(), 0, hex.len()).unwrap());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn node_estimate_bounds_generated_regexes(parts in proptest::collection::vec(proptest::sample::select(vec![
+            "a", "bc", "[a-f]", "[^x]", ".", "(a|bc)", "(x|yz|[0-9])", "?", "*", "+", "{2,5}", "{0,12}", "{3}", "\\d", "\\s", "\\b", "(", ")", "|",
+        ]), 1..14)) {
+            let src = parts.concat();
+            for flags in [pattern::ReFlags::default(), pattern::ReFlags { nocase: true, dot_all: true }] {
+                if let Ok(node) = pattern::parse_regex(src.as_bytes(), 0, src.len(), flags) {
+                    let est = pattern::node_nfa_estimate(&node);
+                    if let Some(real) = nfa_bytes(&node) {
+                        proptest::prop_assert!(real <= est, "{}: NFA {} bytes, estimate {}", src, real, est);
+                    }
+                }
+            }
+        }
     }
 }

@@ -168,26 +168,37 @@ impl Rules {
         self.rules.is_empty()
     }
 
-    /// Builds the shared automaton's DFA after a [`compile_fast_start`], when [`compile`] would
-    /// have built one (its table fits the 20 MiB budget); returns whether the automaton is now a
-    /// DFA that was not one before. Idempotent and cheap once done; a no-op after [`compile`]. The
-    /// rules match exactly as before (same patterns, same overlapping matches), only faster.
+    /// Builds what a [`compile_fast_start`] left for later, so that the rules are as [`compile`]
+    /// builds them: the shared automaton's DFA, when its table fits the 20 MiB budget, and the
+    /// lazy DFAs of the hex strings and regexes that confirm candidates with one. Returns whether
+    /// anything was built. Idempotent and cheap once done; a no-op after [`compile`]. The rules
+    /// match exactly as before (same patterns, same overlapping matches), only faster.
     pub fn prepare_fast_scan(&mut self) -> bool {
+        let mut built = false;
+        for s in &self.strings {
+            if let compiler::CString::Regex(p) = s {
+                built |= p.prepare();
+            }
+        }
         let Some(pending) = self.pending_dfa.take() else {
-            return false;
+            return built;
         };
         match pending.build() {
             Some(dfa) => {
                 self.ac = Some(dfa);
                 true
             }
-            None => false,
+            None => built,
         }
     }
 
-    /// True when [`Rules::prepare_fast_scan`] would build a DFA.
+    /// True when [`Rules::prepare_fast_scan`] would build something.
     pub fn fast_scan_pending(&self) -> bool {
         self.pending_dfa.is_some()
+            || self
+                .strings
+                .iter()
+                .any(|s| matches!(s, compiler::CString::Regex(p) if p.simple.is_none() && p.fwd_pending()))
     }
 
     /// The patterns of the shared aho-corasick automaton (lowercase; atoms, text-string variants
