@@ -35,7 +35,7 @@ fn main() {
     let nodes: Vec<String> = t
         .nodes
         .iter()
-        .map(|n| format!("node({},{},{},{},{})", n.parent, n.label_start, n.label_len, n.flags, n.head))
+        .map(|n| format!("node({},{},{},{},{})", n.parent, n.label_start, n.head, n.label_len, n.flags))
         .collect();
     array(&mut out, "NODES", "super::psl_build::Node", &nodes);
     out.push_str(

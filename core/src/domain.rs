@@ -68,13 +68,12 @@ impl View<'_> {
             if (slot >> 32) as u32 == h {
                 let id = slot as u32;
                 let n = self.nodes.get(id as usize)?;
-                let start = n.label_start as usize;
-                let same = n.label_len as usize == label.len()
-                    && if label.len() <= 8 {
-                        n.head == psl_build::head(label)
-                    } else {
-                        self.labels.get(start..start + label.len()) == Some(label)
-                    };
+                let same = if label.len() <= 4 {
+                    n.label_len as usize == label.len() && n.head == psl_build::head(label)
+                } else {
+                    (n.label_len as usize == label.len() || n.label_len == psl_build::LONG_LABEL)
+                        && psl_build::label(self.nodes, self.labels, id as usize) == label
+                };
                 if n.parent == parent && same {
                     return Some(id);
                 }

@@ -190,6 +190,30 @@ fn parse_errors_are_the_publicsuffix_crates() {
     }
 }
 
+#[test]
+fn labels_of_any_length() {
+    let long = "x".repeat(70_000);
+    let edge = "y".repeat(65_535);
+    let text = format!("// BEGIN ICANN DOMAINS\n{long}.com\n{edge}\nabcd\nabcde.abcd\n*.{edge}\nz\n");
+    let list = List::from_str(&text).unwrap();
+    let ours = SuffixList::parse(&text).unwrap();
+    for h in [
+        format!("a.{long}.com"),
+        format!("{long}.com"),
+        format!("a.{long}x.com"),
+        format!("b.a.{edge}"),
+        format!("a.{edge}"),
+        format!("a.{edge}y"),
+        "q.abcde.abcd".to_string(),
+        "q.abcdf.abcd".to_string(),
+        "q.abcd".to_string(),
+        "abce".to_string(),
+        "a.z".to_string(),
+    ] {
+        assert_same(&ours, &list, &h);
+    }
+}
+
 /// Small lists over a tiny alphabet, so rules, wildcards, exceptions and hosts collide often.
 fn small_list() -> impl Strategy<Value = String> {
     let label = prop::sample::select(vec!["a", "b", "c", "*", "ab", "é", "A", ""]);

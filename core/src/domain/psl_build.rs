@@ -33,31 +33,48 @@ pub enum BuildError {
 }
 
 /// One node of the trie: its parent, its label (`labels[label_start..label_start + label_len]`)
-/// and its flags ([`LEAF`], [`EXCEPTION`], [`WILD_CHILD`]).
+/// and its flags ([`LEAF`], [`EXCEPTION`], [`WILD_CHILD`]). 16 bytes.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Node {
     /// Parent node (0, the root, for a top-level label and for the root itself).
     pub parent: u32,
     /// Where the label starts in [`Built::labels`].
     pub label_start: u32,
-    /// Label length in bytes.
-    pub label_len: u32,
+    /// The label's first four bytes ([`head`]): a label of up to four bytes (most top-level
+    /// ones) is compared as one number.
+    pub head: u32,
+    /// Label length in bytes; [`LONG_LABEL`] for 65,535 bytes and more (the label then ends where
+    /// the next node's starts, or at the end of the labels).
+    pub label_len: u16,
     /// [`LEAF`], [`EXCEPTION`], [`WILD_CHILD`].
     pub flags: u8,
-    /// The label's first eight bytes ([`head`]): a label of up to eight bytes is compared as
-    /// one number.
-    pub head: u64,
 }
 
-/// The first eight bytes of a label as a little-endian number (zero-padded).
+/// [`Node::label_len`] of a label too long for it.
+pub const LONG_LABEL: u16 = u16::MAX;
+
+/// Node `id`'s label.
 #[inline]
-pub fn head(label: &[u8]) -> u64 {
-    label.iter().take(8).rev().fold(0u64, |w, &b| w << 8 | u64::from(b))
+pub fn label<'a>(nodes: &[Node], labels: &'a [u8], id: usize) -> &'a [u8] {
+    let Some(n) = nodes.get(id) else { return &[] };
+    let start = n.label_start as usize;
+    let end = if n.label_len == LONG_LABEL {
+        nodes.get(id + 1).map_or(labels.len(), |m| m.label_start as usize)
+    } else {
+        start + n.label_len as usize
+    };
+    labels.get(start..end).unwrap_or_default()
+}
+
+/// The first four bytes of a label as a little-endian number (zero-padded).
+#[inline]
+pub fn head(label: &[u8]) -> u32 {
+    label.iter().take(4).rev().fold(0u32, |w, &b| w << 8 | u32::from(b))
 }
 
 /// A [`Node`] (for the static table that `build.rs` writes).
-pub const fn node(parent: u32, label_start: u32, label_len: u32, flags: u8, head: u64) -> Node {
-    Node { parent, label_start, label_len, flags, head }
+pub const fn node(parent: u32, label_start: u32, head: u32, label_len: u16, flags: u8) -> Node {
+    Node { parent, label_start, head, label_len, flags }
 }
 
 /// The table: `slots` (a power of two long, at most half full) hold `key_hash << 32 | node id`
@@ -161,9 +178,9 @@ impl Trie {
         self.nodes.push(Node {
             parent,
             label_start: self.labels.len() as u32,
-            label_len: label.len() as u32,
-            flags: 0,
             head: head(label),
+            label_len: u16::try_from(label.len()).unwrap_or(LONG_LABEL),
+            flags: 0,
         });
         self.labels.extend_from_slice(label);
         if label == b"*" {
@@ -174,12 +191,12 @@ impl Trie {
     }
 
     fn freeze(self) -> Built {
+        // At most half full: a miss (most lookups end with one) stops at an empty slot soon.
         let size = (self.nodes.len() * 2).next_power_of_two().max(16);
         let mask = size - 1;
         let mut slots = vec![0u64; size];
         for (id, n) in self.nodes.iter().enumerate().skip(1) {
-            let start = n.label_start as usize;
-            let h = key_hash(n.parent, &self.labels[start..start + n.label_len as usize]);
+            let h = key_hash(n.parent, label(&self.nodes, &self.labels, id));
             let mut i = h as usize & mask;
             while slots[i] != 0 {
                 i = (i + 1) & mask;
