@@ -272,18 +272,16 @@ fn filter_mask(key: u64) -> (usize, u64) {
     (word, (1 << a) | (1 << b))
 }
 
-/// Collects labels, then freezes them into a [`DeletionIndex`].
+/// Collects `(key, id)` pairs, then freezes them into a [`DeletionIndex`].
 ///
-/// [`DeletionIndexBuilder::insert`] only counts a label's variants per bucket (and marks its
-/// edges); [`DeletionIndexBuilder::build`] computes the keys again and writes each straight to
-/// its bin's place in the final arrays, then sorts each bin (about 4 pairs) in place. No
-/// list of all the pairs is kept and sorted (that list and its sort were half of building the
-/// default brand index, and the list alone 1 MB of memory that the wasm heap keeps).
+/// [`DeletionIndexBuilder::insert`] appends a label's keys (and counts them per sorting bin,
+/// and marks its edges); [`DeletionIndexBuilder::build`] moves each pair straight to its bin's
+/// place in the final arrays, then sorts each bin (about 4 pairs) in place. No sort of all the
+/// pairs (it was a third of building the default brand index).
 #[derive(Debug, Default)]
 pub struct DeletionIndexBuilder {
-    /// `(id, depth, start, end)` of each label; its characters are `chars[start..end]`.
-    labels: Vec<(u32, u8, u32, u32)>,
-    chars: Vec<char>,
+    keys: Vec<u64>,
+    ids: Vec<u32>,
     /// Pairs per sorting bin (index `b + 1` for bin `b`; see [`BIN_BITS`]).
     counts: Vec<u32>,
     heads: Vec<u64>,
@@ -342,25 +340,32 @@ impl DeletionIndexBuilder {
             self.heads = vec![0; EDGE_BITS.div_ceil(64)];
             self.tails = vec![0; EDGE_BITS.div_ceil(64)];
         }
-        let (counts, heads, tails) = (&mut self.counts, &mut self.heads, &mut self.tails);
+        let (keys, ids, counts) = (&mut self.keys, &mut self.ids, &mut self.counts);
+        let (heads, tails) = (&mut self.heads, &mut self.tails);
         let n = chars.len();
-        let mut any = false;
+        // Deleting only positions 2..n-2 keeps the label's own first two and last two
+        // characters: those variants' edge bits are set once per length.
+        let mut interior_done = [false; 2];
         for_each_variant(chars, depth, None, |k, len, i, j| {
-            any = true;
+            keys.push(k);
+            ids.push(id);
             counts[(k >> (64 - BIN_BITS)) as usize + 1] += 1;
-            if len >= 2 {
-                let (a, b) = head_pos(i, j);
-                let (c, d) = tail_pos(n, i, j);
-                set_bit(heads, edge_bit(len, chars[a], chars[b]));
-                set_bit(tails, edge_bit(len, chars[c], chars[d]));
+            if len < 2 {
+                return;
             }
+            let last = if j == NONE { i } else { j };
+            if i != NONE && i >= 2 && last + 2 < n {
+                let done = &mut interior_done[n - 1 - len];
+                if *done {
+                    return;
+                }
+                *done = true;
+            }
+            let (a, b) = head_pos(i, j);
+            let (c, d) = tail_pos(n, i, j);
+            set_bit(heads, edge_bit(len, chars[a], chars[b]));
+            set_bit(tails, edge_bit(len, chars[c], chars[d]));
         });
-        if any {
-            let start = u32::try_from(self.chars.len()).unwrap_or(u32::MAX);
-            self.chars.extend_from_slice(chars);
-            let end = u32::try_from(self.chars.len()).unwrap_or(u32::MAX);
-            self.labels.push((id, depth, start, end));
-        }
     }
 
     /// Freezes the index: the `(key, id)` pairs sorted, without repeats (a label gives the same
@@ -378,19 +383,16 @@ impl DeletionIndexBuilder {
         let mut keys = vec![0u64; total];
         let mut ids = vec![0u32; total];
         let mut next = starts.clone();
-        for &(id, depth, start, end) in &self.labels {
-            let chars = self.chars.get(start as usize..end as usize).unwrap_or_default();
-            for_each_variant(chars, depth, None, |k, _, _, _| {
-                let b = (k >> (64 - BIN_BITS)) as usize;
-                let at = next[b] as usize;
-                if at < total {
-                    keys[at] = k;
-                    ids[at] = id;
-                }
-                next[b] += 1;
-            });
+        for (&k, &id) in self.keys.iter().zip(&self.ids) {
+            let b = (k >> (64 - BIN_BITS)) as usize;
+            let at = next[b] as usize;
+            if at < total {
+                keys[at] = k;
+                ids[at] = id;
+            }
+            next[b] += 1;
         }
-        drop((self.labels, self.chars, next));
+        drop((self.keys, self.ids, next));
         // Sort each bin, then move its distinct pairs down to their final place (never past
         // where they are read from); a bucket starts with its first bin.
         let mut buckets = Vec::with_capacity((1 << BUCKET_BITS) + 1);
@@ -418,8 +420,11 @@ impl DeletionIndexBuilder {
         buckets.push(u32::try_from(w).unwrap_or(u32::MAX));
         keys.truncate(w);
         ids.truncate(w);
-        keys.shrink_to_fit();
-        ids.shrink_to_fit();
+        // Repeats are a few percent: shrinking would copy the arrays for little memory.
+        if keys.capacity() - w > w / 8 {
+            keys.shrink_to_fit();
+            ids.shrink_to_fit();
+        }
         DeletionIndex { keys, ids, buckets, filter, heads: trim_edges(self.heads), tails: trim_edges(self.tails) }
     }
 }
@@ -430,11 +435,7 @@ mod build_tests {
 
     /// Every `(key, id)` pair of the labels added so far.
     fn pairs(b: &DeletionIndexBuilder) -> Vec<(u64, u32)> {
-        let mut out = Vec::new();
-        for &(id, depth, start, end) in &b.labels {
-            for_each_variant(&b.chars[start as usize..end as usize], depth, None, |k, _, _, _| out.push((k, id)));
-        }
-        out
+        b.keys.iter().copied().zip(b.ids.iter().copied()).collect()
     }
 
     /// The index as it was built before the bucket-by-bucket sort: one sort of all the pairs.
@@ -490,9 +491,25 @@ mod build_tests {
         let mut b = DeletionIndexBuilder::default();
         let mut heads = Vec::new();
         let mut tails = Vec::new();
-        for (id, l) in ["paypal", "paypa1", "google", "gooogle", "aaaa", "aaab", "ab", "bankofamerica", "a", "ééxyz"]
-            .iter()
-            .enumerate()
+        for (id, l) in [
+            "paypal",
+            "paypa1",
+            "google",
+            "gooogle",
+            "aaaa",
+            "aaab",
+            "ab",
+            "bankofamerica",
+            "a",
+            "ééxyz",
+            "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "abcdefghijklmnopqrstuvwxyz0123",
+            "xn--80ak6aa92e-long-label",
+            "abcde",
+            "abcdef",
+        ]
+        .iter()
+        .enumerate()
         {
             let c: Vec<char> = l.chars().collect();
             let depth = if c.len() > 6 { 2 } else { 1 };
