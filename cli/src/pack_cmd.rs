@@ -751,8 +751,9 @@ struct SignalStats {
 }
 
 fn test(a: TestArgs) -> Result<ExitCode> {
-    let engine = Engine::from_files(&read_pack_dir(&a.pack)?)
+    let mut engine = Engine::from_files(&read_pack_dir(&a.pack)?)
         .with_context(|| format!("cannot load the pack in {}", a.pack.display()))?;
+    engine.prepare_fast_scan();
     let index = if a.corpus.is_dir() { a.corpus.join("index.json") } else { a.corpus.clone() };
     let text =
         std::fs::read_to_string(&index).with_context(|| format!("cannot read corpus index {}", index.display()))?;

@@ -221,7 +221,9 @@ fn scan_engine(a: &ScanArgs) -> Result<Engine> {
 
 /// Runs `scan`.
 pub fn run(a: ScanArgs) -> Result<ExitCode> {
-    let engine = scan_engine(&a)?;
+    let mut engine = scan_engine(&a)?;
+    // A batch tool: build the fast-scan automaton before the first page (same verdicts).
+    engine.prepare_fast_scan();
     let mut thresholds: Thresholds = engine.config().thresholds;
     if let Some(y) = a.yellow {
         thresholds.yellow = y;

@@ -2,21 +2,36 @@
 //! eTLD+1 from the Public Suffix List.
 //!
 //! The list is an input like any other (it may travel in a rule pack); an embedded copy of
-//! Mozilla's list (`core/data/public_suffix_list.dat`, MPL-2.0) is the default.
+//! Mozilla's list (`core/data/public_suffix_list.dat`, MPL-2.0) is the default, pre-built into a
+//! static table at compile time (`core/build.rs`, [`psl_build`]).
 
 use std::borrow::Cow;
 use std::net::IpAddr;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
-use publicsuffix::{List, Psl};
+mod psl_build;
 
-/// The Public Suffix List snapshot embedded in the engine.
+/// The embedded list, pre-built by `core/build.rs` (see [`psl_build`]).
+mod embedded {
+    include!(concat!(env!("OUT_DIR"), "/psl_table.rs"));
+}
+
+/// The Public Suffix List snapshot embedded in the engine (its text; the engine uses the table
+/// `core/build.rs` builds from it).
 pub const EMBEDDED_PSL: &str = include_str!("../data/public_suffix_list.dat");
 
-/// A parsed Public Suffix List (cheap to clone: the parsed list is shared).
+/// A Public Suffix List (cheap to clone: the embedded one is static, a parsed one is shared).
+///
+/// Stored as the compact table of [`psl_build`]: a trie of labels behind one hash table. The
+/// answers are exactly those of the publicsuffix crate's `List` (wildcards, exceptions, the
+/// implicit `*` rule, ICANN and private sections alike), which the differential tests check.
 #[derive(Clone)]
-pub struct SuffixList {
-    list: Arc<List>,
+pub struct SuffixList(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Embedded,
+    Parsed(Arc<psl_build::Built>),
 }
 
 impl std::fmt::Debug for SuffixList {
@@ -30,55 +45,155 @@ impl std::fmt::Debug for SuffixList {
 #[error("public suffix list is malformed: {0}")]
 pub struct SuffixListError(String);
 
+/// The table's arrays, borrowed (from the static embedded table or a parsed one).
+#[derive(Clone, Copy)]
+struct View<'a> {
+    slots: &'a [u64],
+    nodes: &'a [psl_build::Node],
+    labels: &'a [u8],
+}
+
+impl View<'_> {
+    /// The child of `parent` labelled `label`.
+    #[inline]
+    fn child(&self, parent: u32, label: &[u8]) -> Option<u32> {
+        let h = psl_build::key_hash(parent, label);
+        let mask = self.slots.len().wrapping_sub(1);
+        let mut i = h as usize & mask;
+        // The table is at most half full: an empty slot ends every probe sequence.
+        for _ in 0..self.slots.len() {
+            let slot = *self.slots.get(i)?;
+            if slot == 0 {
+                return None;
+            }
+            if (slot >> 32) as u32 == h {
+                let id = slot as u32;
+                let n = self.nodes.get(id as usize)?;
+                let same = if label.len() <= 4 {
+                    n.label_len as usize == label.len() && n.head == psl_build::head(label)
+                } else {
+                    (n.label_len as usize == label.len() || n.label_len == psl_build::LONG_LABEL)
+                        && psl_build::label(self.nodes, self.labels, id as usize) == label
+                };
+                if n.parent == parent && same {
+                    return Some(id);
+                }
+            }
+            i = (i + 1) & mask;
+        }
+        None
+    }
+
+    #[inline]
+    fn flags(&self, node: u32) -> u8 {
+        self.nodes.get(node as usize).map_or(0, |n| n.flags)
+    }
+
+    /// Length of the public suffix of the labels (right to left), as the publicsuffix crate's
+    /// `List::find`: the longest matching rule (a `*` label matches any label), an exception
+    /// rule giving its parent, and an unknown last label being a suffix by itself.
+    fn find(&self, mut labels: impl Iterator<Item = impl AsRef<[u8]>>) -> usize {
+        let Some(first) = labels.next() else {
+            return 0;
+        };
+        let first = first.as_ref();
+        let mut len = first.len();
+        let Some(mut node) = self.child(0, first) else {
+            return len;
+        };
+        let mut so_far = len;
+        for label in labels {
+            let label = label.as_ref();
+            node = match self.child(node, label) {
+                Some(n) => n,
+                None if self.flags(node) & psl_build::WILD_CHILD != 0 => match self.child(node, b"*") {
+                    Some(n) => n,
+                    None => break,
+                },
+                None => break,
+            };
+            let f = self.flags(node);
+            if f & psl_build::LEAF != 0 {
+                if f & psl_build::EXCEPTION != 0 {
+                    len = so_far;
+                    break;
+                }
+                len = so_far + label.len() + 1;
+            }
+            so_far += label.len() + 1;
+        }
+        len
+    }
+
+    /// Length of the public suffix of `name` (a trailing dot counted in), `None` when it has
+    /// none (as `psl_types::List::suffix`).
+    fn suffix_len(&self, name: &[u8]) -> Option<usize> {
+        let mut labels = name.rsplit(|&b| b == b'.');
+        let fqdn = name.ends_with(b".");
+        if fqdn {
+            labels.next();
+        }
+        let len = self.find(labels) + usize::from(fqdn);
+        (len != 0 && len <= name.len()).then_some(len)
+    }
+}
+
 impl SuffixList {
     /// Parses a list in the publicsuffix.org text format.
     ///
     /// # Errors
     /// [`SuffixListError`] when the text is not a suffix list.
     pub fn parse(text: &str) -> Result<Self, SuffixListError> {
-        let list: List = text.parse().map_err(|e| SuffixListError(format!("{e:?}")))?;
-        Ok(Self { list: Arc::new(list) })
+        let built = psl_build::build(text).map_err(|e| SuffixListError(format!("{e:?}")))?;
+        Ok(Self(Repr::Parsed(Arc::new(built))))
     }
 
-    /// The embedded list. Parsed once per process (or wasm instance) and shared: reloading a
-    /// pack does not parse it again.
+    /// The embedded list: a static table built at compile time, so this costs nothing.
     pub fn embedded() -> Self {
-        static EMBEDDED: OnceLock<SuffixList> = OnceLock::new();
-        EMBEDDED.get_or_init(|| Self::parse(EMBEDDED_PSL).expect("embedded public suffix list parses")).clone()
+        Self(Repr::Embedded)
+    }
+
+    #[inline]
+    fn view(&self) -> View<'_> {
+        match &self.0 {
+            Repr::Embedded => View { slots: &embedded::SLOTS, nodes: &embedded::NODES, labels: embedded::LABELS },
+            Repr::Parsed(b) => View { slots: &b.slots, nodes: &b.nodes, labels: &b.labels },
+        }
+    }
+
+    /// Length in bytes of the public suffix of a host, `None` when it has none.
+    fn suffix_len(&self, host: &str) -> Option<usize> {
+        self.view().suffix_len(host.as_bytes())
     }
 
     /// Registrable domain (eTLD+1) of a lowercase ASCII host, or `None` when the host is itself
     /// a public suffix or not a domain name.
     pub fn registrable<'a>(&self, ascii_host: &'a str) -> Option<&'a str> {
-        let d = self.list.domain(ascii_host.as_bytes())?;
-        let len = d.as_bytes().len();
-        Some(&ascii_host[ascii_host.len() - len..])
+        self.suffix_and_registrable(ascii_host).1
     }
 
     /// Public suffix and registrable domain of a lowercase ASCII host in one walk of the list
     /// (the same answers as [`SuffixList::suffix`] and [`SuffixList::registrable`]).
     pub fn suffix_and_registrable<'a>(&self, ascii_host: &'a str) -> (Option<&'a str>, Option<&'a str>) {
-        let Some(s) = self.list.suffix(ascii_host.as_bytes()) else {
+        let Some(suffix_len) = self.suffix_len(ascii_host) else {
             return (None, None);
         };
-        let suffix_len = s.as_bytes().len();
-        let suffix = &ascii_host[ascii_host.len() - suffix_len..];
+        let suffix = ascii_host.get(ascii_host.len() - suffix_len..);
         // The registrable domain is the suffix plus the label in front of it (none when the host
         // is the suffix itself or that label is empty).
         if ascii_host.len() < suffix_len + 2 {
-            return (Some(suffix), None);
+            return (suffix, None);
         }
-        let front = &ascii_host[..ascii_host.len() - suffix_len - 1];
+        let front = ascii_host.get(..ascii_host.len() - suffix_len - 1).unwrap_or_default();
         let root = front.rsplit('.').next().unwrap_or(front);
         let start = ascii_host.len() - (root.len() + 1 + suffix_len);
-        (Some(suffix), Some(&ascii_host[start..]))
+        (suffix, ascii_host.get(start..))
     }
 
     /// Public suffix of a lowercase ASCII host (the implicit `*` rule applies to unknown TLDs).
     pub fn suffix<'a>(&self, ascii_host: &'a str) -> Option<&'a str> {
-        let s = self.list.suffix(ascii_host.as_bytes())?;
-        let len = s.as_bytes().len();
-        Some(&ascii_host[ascii_host.len() - len..])
+        let len = self.suffix_len(ascii_host)?;
+        ascii_host.get(ascii_host.len() - len..)
     }
 }
 

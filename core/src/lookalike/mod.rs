@@ -104,6 +104,7 @@ fn embedded_psl() -> &'static SuffixList {
 }
 
 /// Registrable domain and label (Unicode) of a brand domain, per the suffix list.
+#[inline(never)]
 fn brand_label(psl: &SuffixList, domain: &str) -> Option<(String, String)> {
     let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
     let (suffix, reg) = psl.suffix_and_registrable(&d);
@@ -191,28 +192,39 @@ impl BrandIndex {
 
     /// [`BrandIndex::with_suffix_list`], keeping the given brands (no copy).
     pub fn from_brands(brands: Vec<Brand>, psl: &SuffixList) -> Self {
-        let mut owners = FastMap::default();
+        let domains: usize = brands.iter().map(|b| b.domains.len()).sum();
+        // Sized once for the usual case (a domain is its own registrable domain, one label per
+        // domain) instead of rehashing as they grow.
+        let mut owners = FastMap::with_capacity_and_hasher(domains, Default::default());
         let mut labels: Vec<LabelEntry> = Vec::new();
-        let mut by_label: FastMap<String, Vec<u32>> = FastMap::default();
-        let mut by_skeleton: FastMap<String, Vec<u32>> = FastMap::default();
+        let mut by_label: FastMap<String, Vec<u32>> = FastMap::with_capacity_and_hasher(domains, Default::default());
+        let mut by_skeleton: FastMap<String, Vec<u32>> = FastMap::with_capacity_and_hasher(domains, Default::default());
         let mut builder = DeletionIndexBuilder::default();
         let mut max_label_chars = 0;
+        // Labels of the current brand longer than `MAX_LEN` (not indexed, but still seen).
+        let mut seen_long: Vec<String> = Vec::new();
         for (id, b) in brands.iter().enumerate() {
-            let mut seen: Vec<String> = Vec::new();
+            let first_label = labels.len();
+            seen_long.clear();
+            let seen = |labels: &[LabelEntry], long: &[String], l: &str| {
+                labels[first_label..].iter().any(|e| e.label == l) || long.iter().any(|x| x == l)
+            };
             for d in &b.domains {
                 let d = d.trim().trim_end_matches('.').to_ascii_lowercase();
-                owners.entry(d.clone()).or_insert(id);
                 let Some((reg, label)) = brand_label(psl, &d) else {
+                    owners.entry(d).or_insert(id);
                     continue;
                 };
+                owners.entry(d).or_insert(id);
                 owners.entry(reg.clone()).or_insert(id);
-                let label = label.to_lowercase();
-                if seen.contains(&label) {
+                // Plain ASCII labels are lowercase already (the domain was lowered).
+                let label = if label.is_ascii() { label } else { label.to_lowercase() };
+                if seen(&labels, &seen_long, &label) {
                     continue;
                 }
-                seen.push(label.clone());
                 let chars: Vec<char> = label.chars().collect();
                 if chars.len() > MAX_LEN {
+                    seen_long.push(label);
                     continue;
                 }
                 let lid = u32::try_from(labels.len()).unwrap_or(u32::MAX);
@@ -227,7 +239,7 @@ impl BrandIndex {
                     brand: id,
                     domain: reg,
                     common: embedding::is_common_word(&label) || embedding::is_phishing_word(&label),
-                    acronym: b.name.trim() == label.to_uppercase(),
+                    acronym: b.name.trim().chars().eq(label.chars().flat_map(char::to_uppercase)),
                     label,
                     chars,
                 });
@@ -235,7 +247,7 @@ impl BrandIndex {
             // The brand's name as one word (`steam` for Steam, `disney` for Disney+,
             // `americanexpress`): matched exactly, by skeleton and as a token, but not by edit
             // distance (names are not registered domains, typos of them are rarely used).
-            if let Some(name) = name_label(&b.name).filter(|n| !seen.contains(n)) {
+            if let Some(name) = name_label(&b.name).filter(|n| !seen(&labels, &seen_long, n)) {
                 let main = b.domains.first().map(|d| d.trim().to_ascii_lowercase()).unwrap_or_default();
                 let lid = u32::try_from(labels.len()).unwrap_or(u32::MAX);
                 by_label.entry(name.clone()).or_default().push(lid);

@@ -57,6 +57,22 @@ impl RegexProg {
     }
 }
 
+impl RegexProg {
+    /// The DFA is still to be built.
+    pub(crate) fn fwd_pending(&self) -> bool {
+        self.fwd.get().is_none()
+    }
+
+    /// Builds the DFA now if confirming a candidate needs it (not a simple sequence) and it was
+    /// left for later; true when it was built here.
+    pub(crate) fn prepare(&self) -> bool {
+        if self.simple.is_some() || self.fwd.get().is_some() {
+            return false;
+        }
+        self.fwd().is_some()
+    }
+}
+
 /// A compiled string.
 #[derive(Debug)]
 pub(crate) enum CString {
@@ -184,6 +200,7 @@ impl Builder {
 
     /// Sorts the additions by pattern (stable: each pattern's targets stay in insertion order)
     /// and groups equal patterns (one allocation instead of one per pattern).
+    #[inline(never)]
     fn grouped(&mut self) -> Grouped {
         let mut entries = std::mem::take(&mut self.entries);
         entries.sort_by(|a, b| self.slice((a.0, a.1)).cmp(self.slice((b.0, b.1))));
@@ -229,9 +246,16 @@ fn build_fwd(node: &Node, at: usize) -> SrcResult<DFA> {
 /// limit, so building it later cannot fail).
 const LAZY_NFA_ESTIMATE: usize = 64 << 10;
 
-fn build_prog(node: &Node, src: pattern::PatSource, at: usize) -> SrcResult<RegexProg> {
+#[inline(never)]
+fn build_prog(node: &Node, src: pattern::PatSource, at: usize, when: DfaBuild) -> SrcResult<RegexProg> {
     let simple = pattern::simple_seq(node);
-    let lazy = simple.as_ref().is_some_and(|seqs| pattern::nfa_estimate(seqs) <= LAZY_NFA_ESTIMATE);
+    let lazy = match &simple {
+        Some(seqs) => pattern::nfa_estimate(seqs) <= LAZY_NFA_ESTIMATE,
+        // Other patterns need their DFA to confirm a candidate: a fast-start compile leaves it
+        // to the first candidate or to `Rules::prepare_fast_scan` when it is surely within the
+        // NFA size limit (so its size error could not have been a compile error).
+        None => when == DfaBuild::Deferred && pattern::node_nfa_estimate(node) <= LAZY_NFA_ESTIMATE,
+    };
     let fwd = std::sync::OnceLock::new();
     if !lazy {
         let _ = fwd.set(Some(Box::new(build_fwd(node, at)?)));
@@ -261,24 +285,88 @@ fn build_rev(node: &Node, at: usize) -> SrcResult<DFA> {
 /// several times smaller and faster to build, without a DFA built and thrown away.
 const AC_DFA_MEMORY_LIMIT: usize = 20 << 20;
 
+/// When the shared automaton's DFA is built.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum DfaBuild {
+    /// At compile time, whenever it fits [`AC_DFA_MEMORY_LIMIT`].
+    Eager,
+    /// Later, by [`super::Rules::prepare_fast_scan`]: the compile builds the contiguous NFA
+    /// (several times cheaper to build: the DFA's transition table is most of a small pack's
+    /// compile) and keeps the patterns when a DFA would fit.
+    Deferred,
+}
+
+/// The automaton's distinct patterns, kept by a [`DfaBuild::Deferred`] compile whose DFA would fit
+/// the budget: `(offset, length)` of each pattern (in pattern-id order) in `bytes`.
+#[derive(Debug, Default)]
+pub(crate) struct PendingDfa {
+    bytes: Vec<u8>,
+    patterns: Vec<(u32, u32)>,
+}
+
+impl PendingDfa {
+    fn new(patterns: &[&[u8]]) -> Self {
+        let mut bytes = Vec::with_capacity(patterns.iter().map(|p| p.len()).sum());
+        let mut spans = Vec::with_capacity(patterns.len());
+        for p in patterns {
+            spans.push((bytes.len() as u32, p.len() as u32));
+            bytes.extend_from_slice(p);
+        }
+        Self { bytes, patterns: spans }
+    }
+
+    /// Heap bytes held.
+    pub(crate) fn heap_bytes(&self) -> usize {
+        self.bytes.capacity() + self.patterns.capacity() * 8
+    }
+
+    /// The DFA over the kept patterns (same pattern ids, same match semantics as the NFA built
+    /// from them), or `None` when it fails or is over the budget (the NFA stays).
+    pub(crate) fn build(&self) -> Option<AhoCorasick> {
+        let slices: Vec<&[u8]> =
+            self.patterns.iter().map(|&(o, l)| &self.bytes[o as usize..(o + l) as usize]).collect();
+        build_dfa(&slices)
+    }
+}
+
+fn ac_builder() -> aho_corasick::AhoCorasickBuilder {
+    let mut b = AhoCorasick::builder();
+    b.match_kind(MatchKind::Standard);
+    b
+}
+
+/// The DFA, when it builds within [`AC_DFA_MEMORY_LIMIT`] (the caller checked the estimate).
+fn build_dfa(patterns: &[&[u8]]) -> Option<AhoCorasick> {
+    ac_builder()
+        .kind(Some(AhoCorasickKind::DFA))
+        .build(patterns)
+        .ok()
+        .filter(|dfa| dfa.memory_usage() <= AC_DFA_MEMORY_LIMIT)
+}
+
 /// Every pattern is matched ASCII-case-insensitively; confirmation checks the real case. The
 /// automaton is built case-sensitively over the lowercased patterns (see [`Builder::add`]) and the
 /// scanner lowercases the haystack chunk by chunk: the same matches as
 /// `ascii_case_insensitive(true)`, but the build is several times faster (≈ 4× in wasm for 11,000
 /// atoms) and the automaton smaller.
-fn build_automaton(patterns: &[&[u8]]) -> Result<AhoCorasick, aho_corasick::BuildError> {
-    let builder = || {
-        let mut b = AhoCorasick::builder();
-        b.match_kind(MatchKind::Standard);
-        b
-    };
-    if dfa_estimate(patterns) <= AC_DFA_MEMORY_LIMIT
-        && let Ok(dfa) = builder().kind(Some(AhoCorasickKind::DFA)).build(patterns)
-        && dfa.memory_usage() <= AC_DFA_MEMORY_LIMIT
-    {
-        return Ok(dfa);
+///
+/// With [`DfaBuild::Deferred`] the contiguous NFA is returned with the patterns kept for the DFA
+/// whenever the DFA would have been tried; [`PendingDfa::build`] then gives the automaton an
+/// eager build gives (DFA when it builds within the budget, else this same NFA).
+#[inline(never)]
+fn build_automaton(
+    patterns: &[&[u8]],
+    when: DfaBuild,
+) -> Result<(AhoCorasick, Option<PendingDfa>), aho_corasick::BuildError> {
+    let fits = dfa_estimate(patterns) <= AC_DFA_MEMORY_LIMIT;
+    if fits && when == DfaBuild::Eager {
+        if let Some(dfa) = build_dfa(patterns) {
+            return Ok((dfa, None));
+        }
     }
-    builder().kind(Some(AhoCorasickKind::ContiguousNFA)).build(patterns)
+    let nfa = ac_builder().kind(Some(AhoCorasickKind::ContiguousNFA)).build(patterns)?;
+    let pending = (fits && when == DfaBuild::Deferred).then(|| PendingDfa::new(patterns));
+    Ok((nfa, pending))
 }
 
 /// Estimated transition table size of an aho-corasick DFA over `patterns` (bytes): one state per
@@ -332,7 +420,12 @@ fn remap(e: &Expr, ids: &[u32]) -> Expr {
 
 /// Builds the rules. `asts` pairs every rule with the byte offset of its source used for errors
 /// (pattern compile errors are reported at the rule's file, see [`super::compile`]).
-pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> Result<Rules, (usize, SrcError)> {
+#[inline(never)]
+pub(crate) fn build(
+    asts: Vec<(usize, RuleAst)>,
+    extra_literals: &[String],
+    when: DfaBuild,
+) -> Result<Rules, (usize, SrcError)> {
     let mut b = Builder::default();
     for (i, lit) in extra_literals.iter().enumerate() {
         if !lit.is_empty() {
@@ -365,7 +458,7 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
                 }
                 StringValue::Pattern(node, src) => {
                     let atoms = pattern::atoms(&node);
-                    let prog = build_prog(&node, src, s.at).map_err(|e| (file, e))?;
+                    let prog = build_prog(&node, src, s.at, when).map_err(|e| (file, e))?;
                     match atoms {
                         Some(atoms) => {
                             let several = atoms.len() > 1;
@@ -405,19 +498,19 @@ pub(crate) fn build(asts: Vec<(usize, RuleAst)>, extra_literals: &[String]) -> R
     }
     let Grouped { patterns, starts: target_starts, targets } = b.grouped();
     let max_pattern_len = patterns.iter().map(|p| p.1 as usize).max().unwrap_or(0);
-    let ac = if patterns.is_empty() {
-        None
+    let (ac, pending_dfa) = if patterns.is_empty() {
+        (None, None)
     } else {
         let slices: Vec<&[u8]> = patterns.iter().map(|&p| b.slice(p)).collect();
-        Some(
-            build_automaton(&slices)
-                .map_err(|e| (0, SrcError::new(0, format!("cannot build the literal automaton: {e}"))))?,
-        )
+        let (ac, pending) = build_automaton(&slices, when)
+            .map_err(|e| (0, SrcError::new(0, format!("cannot build the literal automaton: {e}"))))?;
+        (Some(ac), pending.map(Box::new))
     };
     Ok(Rules {
         rules,
         strings,
         ac,
+        pending_dfa,
         target_starts,
         targets,
         max_pattern_len,
@@ -494,5 +587,79 @@ mod estimate_tests {
         let dfa = AhoCorasick::builder().kind(Some(AhoCorasickKind::DFA)).build(&patterns).unwrap();
         let (est, real) = (dfa_estimate(&patterns), dfa.memory_usage());
         assert!(est <= real && est * 10 >= real * 8, "estimate {est}, DFA {real}");
+    }
+
+    /// The real Thompson NFA's memory (the quantity its size limit bounds) of a pattern.
+    fn nfa_bytes(node: &Node) -> Option<usize> {
+        thompson::Compiler::new()
+            .configure(nfa_config().nfa_size_limit(None))
+            .build_from_hir(&node.to_hir())
+            .ok()
+            .map(|n| n.memory_usage())
+    }
+
+    fn assert_bound(what: &str, node: &Node) {
+        let est = pattern::node_nfa_estimate(node);
+        if let Some(real) = nfa_bytes(node) {
+            assert!(real <= est, "{what}: NFA {real} bytes, estimate {est}");
+        }
+    }
+
+    /// A pattern left for later must build within the NFA size limit: the estimate is an upper
+    /// bound of the real NFA (checked on every pattern of the default pack and on generated ones),
+    /// and the lazy threshold is 16× under the limit.
+    #[test]
+    fn node_estimate_bounds_the_real_nfa() {
+        const { assert!(LAZY_NFA_ESTIMATE * 16 <= NFA_SIZE_LIMIT) };
+        let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../packs/default/rules");
+        let mut seen = 0;
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let text = std::fs::read_to_string(entry.unwrap().path()).unwrap();
+            let mut names = std::collections::HashMap::new();
+            let rules = super::super::parser::Parser::new(&text, &mut names, 0).parse_file().unwrap();
+            for r in rules {
+                for s in r.strings {
+                    if let StringValue::Pattern(node, _) = s.value {
+                        assert_bound(&r.name, &node);
+                        seen += 1;
+                    }
+                }
+            }
+        }
+        assert!(seen >= 30, "{seen} patterns");
+        for src in [
+            "(a|bc|def){2,9}x",
+            "((ab)?c{0,3}|[a-z]{1,40})+\\d",
+            "[^a]{0,200}(x|y)*",
+            "(a(b(c|d){1,3}){2,4}){3}",
+            "\\bword\\b.{0,30}(é|e)",
+            "(a?){50}b",
+            "[\\x00-\\xff]{0,1000}",
+        ] {
+            let node = pattern::parse_regex(src.as_bytes(), 0, src.len(), pattern::ReFlags::default()).unwrap();
+            assert_bound(src, &node);
+            let nocase = pattern::ReFlags { nocase: true, ..Default::default() };
+            assert_bound(src, &pattern::parse_regex(src.as_bytes(), 0, src.len(), nocase).unwrap());
+        }
+        for hex in ["41 ?? [1-8] ( 42 | 43 44 ) 4? [2-30] ?5", "( 61 | 62 | 63 ) [0-300] 64"] {
+            assert_bound(hex, &pattern::parse_hex(hex.as_bytes(), 0, hex.len()).unwrap());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn node_estimate_bounds_generated_regexes(parts in proptest::collection::vec(proptest::sample::select(vec![
+            "a", "bc", "[a-f]", "[^x]", ".", "(a|bc)", "(x|yz|[0-9])", "?", "*", "+", "{2,5}", "{0,12}", "{3}", "\\d", "\\s", "\\b", "(", ")", "|",
+        ]), 1..14)) {
+            let src = parts.concat();
+            for flags in [pattern::ReFlags::default(), pattern::ReFlags { nocase: true, dot_all: true }] {
+                if let Ok(node) = pattern::parse_regex(src.as_bytes(), 0, src.len(), flags) {
+                    let est = pattern::node_nfa_estimate(&node);
+                    if let Some(real) = nfa_bytes(&node) {
+                        proptest::prop_assert!(real <= est, "{}: NFA {} bytes, estimate {}", src, real, est);
+                    }
+                }
+            }
+        }
     }
 }

@@ -197,6 +197,7 @@ impl<'s, 'n> Parser<'s, 'n> {
     }
 
     /// Parses the whole file.
+    #[inline(never)]
     pub(crate) fn parse_file(&mut self) -> SrcResult<Vec<RuleAst>> {
         let mut rules = Vec::new();
         loop {
@@ -240,6 +241,7 @@ impl<'s, 'n> Parser<'s, 'n> {
         }
     }
 
+    #[inline(never)]
     fn rule(&mut self, private: bool, global: bool) -> SrcResult<RuleAst> {
         let (t, name_at) = self.next()?;
         let name = match t {

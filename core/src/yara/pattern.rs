@@ -336,6 +336,27 @@ pub(crate) fn nfa_estimate(seqs: &[Simple]) -> usize {
         .sum()
 }
 
+/// A generous upper bound of the Thompson NFA memory (bytes) of any pattern, as
+/// [`nfa_estimate`] is for simple ones: every byte set a state with a transition per range,
+/// every alternative and optional copy a union state, bounded repetitions copied out (an
+/// unbounded one `min + 1` times), plus the unanchored prefix. Tested against the real NFA's
+/// `memory_usage` (`compiler::estimate_tests`).
+pub(crate) fn node_nfa_estimate(node: &Node) -> usize {
+    fn walk(n: &Node) -> usize {
+        match n {
+            Node::Class(s) => 48 + 16 * s.ranges(),
+            Node::Assert(_) => 48,
+            Node::Concat(v) => v.iter().fold(16, |a, n| a.saturating_add(walk(n))),
+            Node::Alt(v) => v.iter().fold(48, |a, n| a.saturating_add(walk(n)).saturating_add(24)),
+            Node::Repeat { node, min, max, .. } => {
+                let copies = max.unwrap_or(min.saturating_add(1)).max(*min).max(1) as usize;
+                walk(node).saturating_add(64).saturating_mul(copies).saturating_add(64)
+            }
+        }
+    }
+    walk(node).saturating_add(1024)
+}
+
 /// One item of a simple pattern after its prefix, in a compact form (most items of a hex string
 /// are single bytes: 16 bytes each, or 8 in wasm, instead of a 40-byte [`SeqItem`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
