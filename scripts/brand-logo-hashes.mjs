@@ -15,8 +15,9 @@
 //    fails, so a new simple-icons version cannot slip in an unreviewed mark. Marks that carry
 //    another name but are the brand's own (Gmail for Google, Battle.net for Blizzard) are in
 //    EXTRA: only marks of products named in the brand's `aliases` or owned domains.
-// 2. Rendering (scripts/lib/svg-path-raster.mjs, deterministic in node): each mark as it shows
-//    on a phishing page, in the VARIANTS below: the mark in its brand colour on white (a logo
+// 2. Rendering (resvg, npm @resvg/resvg-wasm, pinned in package.json: a pure-wasm build of the
+//    Rust SVG renderer, so the pixels are the same on every machine): each mark, as an SVG
+//    document (iconSvg), as it shows on a phishing page, in the VARIANTS below: the mark in its brand colour on white (a logo
 //    <img>, 128 px; tightly cropped for wide wordmarks), the same at favicon sizes 32 and 16
 //    px, and the mark in white on its brand colour (an app-icon tile, 128 and 32 px). The
 //    content script hashes an image at its natural size, box-reduced to 32x32
@@ -29,7 +30,7 @@
 //    - another protected brand (both are dropped) or a corpus stand-in mark of another brand;
 //    - a generic shape or icon: blank images, squares, discs, rings, bars, the letters A-Z and
 //      digits 0-9 in plain fonts (DejaVu Sans, Serif and Mono from the npm package
-//      dejavu-fonts-ttf, read with opentype.js; and Material Design Icons' letters alone, in a
+//      dejavu-fonts-ttf, turned into path data by opentype.js; and Material Design Icons' letters alone, in a
 //      box and in a disc), common favicon pictograms (globe, lock, house, shield, envelope,
 //      cart, ...; from the npm package @mdi/svg, Apache-2.0), the extension's own icon;
 //    - any other simple-icons mark (about 3,400 brands we do not protect: a site showing
@@ -44,7 +45,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { gray32FromRGBA, phash32x32 } from '../extension/content/phash.js';
 import opentype from 'opentype.js';
-import { flattenPath, renderIcon, rgbOf } from './lib/svg-path-raster.mjs';
+import { Resvg, initWasm } from '@resvg/resvg-wasm';
 
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const BRANDS_JSON = join(ROOT, 'packs', 'default', 'brands.json');
@@ -53,6 +54,7 @@ const PACK_JSON = join(ROOT, 'packs', 'default', 'pack.json');
 const SI_DIR = join(ROOT, 'node_modules', 'simple-icons');
 const MDI_DIR = join(ROOT, 'node_modules', '@mdi', 'svg');
 const FONT_DIR = join(ROOT, 'node_modules', 'dejavu-fonts-ttf', 'ttf');
+const RESVG_DIR = join(ROOT, 'node_modules', '@resvg', 'resvg-wasm');
 
 /** The signal's distance (packs/default/pack.json `phash_max_distance`). */
 export const MAX_DISTANCE = JSON.parse(readFileSync(PACK_JSON, 'utf8')).phash_max_distance;
@@ -60,7 +62,8 @@ export const MAX_DISTANCE = JSON.parse(readFileSync(PACK_JSON, 'utf8')).phash_ma
  * A kept hash is more than this many bits from every other brand's hash and every generic or
  * unprotected mark. The signal fires within MAX_DISTANCE; the extra bits allow for the page's
  * image not being our rendering of the mark (another rasterizer, a bit of padding: Chromium's
- * rendering of the same SVG differs by up to 2 bits, tests/browser/brand_logos.test.mjs).
+ * rendering of the same SVG is 0 bits from resvg's for about three kept hashes in four, 2 bits
+ * for most others, 4 for a few; tests/browser/brand_logos.test.mjs).
  */
 export const CLEARANCE = MAX_DISTANCE + 2;
 /**
@@ -285,27 +288,74 @@ export async function mapBrands(brands, icons) {
 
 // ---- 2. rendering ----------------------------------------------------------------------------
 
+/** [r, g, b] of a hex colour ("1a2b3c" or "#1a2b3c"). */
+export function rgbOf(hex) {
+  const h = hex.replace(/^#/, '');
+  if (!/^[0-9a-fA-F]{6}$/.test(h)) throw new Error(`bad colour ${hex}`);
+  return [0, 2, 4].map((k) => parseInt(h.slice(k, k + 2), 16));
+}
+
 /** BT.601 luma of a hex colour, as phash.js computes it. */
 export function lumaOf(hex) {
   const [r, g, b] = rgbOf(hex);
   return Math.floor((299 * r + 587 * g + 114 * b + 500) / 1000);
 }
 
-/** Bounding box [x, y, w, h] of path data (after flattening), in path units. */
-export function bboxOf(path) {
-  let x0 = Infinity;
-  let y0 = Infinity;
-  let x1 = -Infinity;
-  let y1 = -Infinity;
-  for (const poly of flattenPath(path, 8)) {
-    for (const [x, y] of poly) {
-      x0 = Math.min(x0, x);
-      y0 = Math.min(y0, y);
-      x1 = Math.max(x1, x);
-      y1 = Math.max(y1, y);
-    }
+/** The pinned resvg (npm @resvg/resvg-wasm), initialised once: its version. */
+async function loadResvg() {
+  const pinned = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).devDependencies['@resvg/resvg-wasm'];
+  const version = JSON.parse(readFileSync(join(RESVG_DIR, 'package.json'), 'utf8')).version;
+  if (version !== pinned) throw new Error(`node_modules has @resvg/resvg-wasm ${version}, package.json pins ${pinned}: run npm ci`);
+  await initWasm(readFileSync(join(RESVG_DIR, 'index_bg.wasm')));
+  return version;
+}
+/** Version of the resvg that draws the marks (the hashes depend on it as on simple-icons'). */
+export const RESVG_VERSION = await loadResvg();
+
+/** Renders an SVG document with resvg: {width, height, rgba} (or the PNG file with `png`). */
+export function renderSvg(svg, { png = false } = {}) {
+  const r = new Resvg(svg);
+  const im = r.render();
+  try {
+    if (png) return Buffer.from(im.asPng());
+    return { width: im.width, height: im.height, rgba: im.pixels };
+  } finally {
+    im.free();
+    r.free();
   }
-  return [x0, y0, x1 - x0, y1 - y0];
+}
+
+const BBOXES = new Map();
+/** Bounding box [x, y, w, h] of path data (of its fill, curves exact; resvg), in path units. */
+export function bboxOf(path) {
+  let box = BBOXES.get(path);
+  if (!box) {
+    const r = new Resvg(`<svg xmlns="http://www.w3.org/2000/svg" width="24" height="24" viewBox="0 0 24 24"><path d="${path}"/></svg>`);
+    const b = r.getBBox();
+    box = b ? [b.x, b.y, b.width, b.height] : [0, 0, 0, 0];
+    b?.free();
+    r.free();
+    BBOXES.set(path, box);
+  }
+  return box;
+}
+
+/**
+ * One path-data icon as an SVG document of `width`×`height` px: a `bg` background, the icon
+ * (its `viewBox`, default 24x24) in `fg`, fitted into the image less `pad` (a fraction of the
+ * shorter side, on each edge) and centred, as an <svg> with that viewBox shows it; then, to test
+ * how stable a hash is, scaled by `zoom` about the image's centre and moved by `shift` pixels
+ * along both axes (a transform on the icon).
+ */
+export function iconSvg(path, { width, height, fg, bg, pad = 0, viewBox = [0, 0, 24, 24], zoom = 1, shift = 0 }) {
+  const margin = Math.min(width, height) * pad;
+  const moved = zoom === 1 && shift === 0 ? '' : ` transform="translate(${width / 2 + shift} ${height / 2 + shift}) scale(${zoom}) translate(${-width / 2} ${-height / 2})"`;
+  return (
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}">` +
+    `<rect width="${width}" height="${height}" fill="#${bg}"/>` +
+    `<g${moved}><svg x="${margin}" y="${margin}" width="${width - 2 * margin}" height="${height - 2 * margin}" viewBox="${viewBox.join(' ')}" overflow="visible">` +
+    `<path fill="#${fg}" d="${path}"/></svg></g></svg>`
+  );
 }
 
 /**
@@ -325,7 +375,7 @@ export const VARIANTS = [
 
 /**
  * The images of one mark ({path, hex, viewBox?}) in every variant: [{variant, width, height,
- * rgba}]. The `wide` variant exists only for marks at least 1.5 times wider than tall (a
+ * svg, rgba}]. The `wide` variant exists only for marks at least 1.5 times wider than tall (a
  * wordmark cropped to its own shape, as logo <img>s are); otherwise it would repeat `logo`.
  */
 export function variantImages(mark, { zoom = 1, shift = 0 } = {}, only = null) {
@@ -344,9 +394,10 @@ export function variantImages(mark, { zoom = 1, shift = 0 } = {}, only = null) {
     }
     const fg = v.on === 'white' ? (light ? '000000' : mark.hex) : light ? '000000' : 'ffffff';
     const bg = v.on === 'white' ? 'ffffff' : mark.hex;
-    const px = shift;
-    const rgba = renderIcon(mark.path, { width, height, fg, bg, pad: v.pad ?? 0, viewBox, zoom, shift: [px, px] });
-    out.push({ variant: v.name, width, height, rgba });
+    const svg = iconSvg(mark.path, { width, height, fg, bg, pad: v.pad ?? 0, viewBox, zoom, shift });
+    const im = renderSvg(svg);
+    if (im.width !== width || im.height !== height) throw new Error(`resvg drew ${im.width}x${im.height}, not ${width}x${height}`);
+    out.push({ variant: v.name, width, height, svg, rgba: im.rgba });
   }
   return out;
 }
@@ -450,7 +501,7 @@ export function genericHashes() {
   // Besides the marks' variants: light on dark filling the whole image (a letter favicon).
   const inverse = (name, path, viewBox) => {
     for (const size of [16, 32, 64]) {
-      const rgba = renderIcon(path, { width: size, height: size, fg: 'ffffff', bg: '1a73e8', viewBox });
+      const { rgba } = renderSvg(iconSvg(path, { width: size, height: size, fg: 'ffffff', bg: '1a73e8', viewBox }));
       out.push({ name: `${name} (white on blue, ${size} px)`, hash: hashOf(rgba, size, size) });
     }
   };
@@ -647,7 +698,7 @@ export function docsSection(result) {
   const lines = [
     START,
     '',
-    `From simple-icons ${result.version}: **${withHashes.length} brands have real-mark hashes** (${keptCount} hashes);`,
+    `From simple-icons ${result.version}, drawn by resvg (@resvg/resvg-wasm ${RESVG_VERSION}): **${withHashes.length} brands have real-mark hashes** (${keptCount} hashes);`,
     `${droppedCount} candidate hashes were dropped, and ${lost.length} mapped brands lost all of theirs. Dropped as`,
     `fragile: ${kinds.fragile}; near a generic image: ${kinds.generic}; near another protected brand's mark: ${kinds.brand};`,
     `near an unprotected simple-icons mark: ${kinds.other}.`,

@@ -1,5 +1,5 @@
 // The real-mark logo hashes of packs/default/brands.json (scripts/brand-logo-hashes.mjs) against
-// Chromium: every kept mark drawn by Chromium's own SVG renderer (not the script's rasterizer),
+// Chromium: every kept mark drawn by Chromium's own SVG renderer (not the script's resvg),
 // shown on a page as a data: PNG and hashed by the content script's extractor
 // (extension/content/extract.js + phash.js, as in the extension) lands within a few bits of
 // the hash in brands.json; the native engine flags those pages on an unrelated host for the right

@@ -52,9 +52,10 @@ const STANDINS = [
     // A dark-blue upright bar with a lighter-blue disc overlapping its top right.
     paint(u, v) {
       // (Bar and disc placed so that the hash is not near a bold "r" or "p": the stand-in ships
-      // in the pack, so it passes scripts/brand-logo-hashes.mjs's generic-image check.)
-      if (inCircle(u, v, 0.62, 0.38, 0.26)) return rgb('#1e8fd6');
-      if (inRect(u, v, 0.18, 0.12, 0.4, 0.9)) return rgb('#0b2f6b');
+      // in the pack, so it passes scripts/brand-logo-hashes.mjs's generic-image check. Both
+      // made a little larger when the script moved to resvg, whose bold "p" came within 10 bits.)
+      if (inCircle(u, v, 0.62, 0.38, 0.27)) return rgb('#1e8fd6');
+      if (inRect(u, v, 0.18, 0.12, 0.42, 0.9)) return rgb('#0b2f6b');
       return rgb('#ffffff');
     },
   },
@@ -63,12 +64,14 @@ const STANDINS = [
     brand: 'Microsoft',
     width: 128,
     height: 128,
-    // Four tiles of different shades with a white cross between them.
+    // Four tiles of different shades with a white cross between them, its bar a little below
+    // the middle (centred, the hash was 10 bits from an unprotected simple-icons mark's favicon
+    // as scripts/brand-logo-hashes.mjs draws it with resvg).
     paint(u, v) {
-      const gap = (t) => t > 0.47 && t < 0.53;
-      if (gap(u) || gap(v) || u < 0.08 || u > 0.92 || v < 0.08 || v > 0.92) return rgb('#ffffff');
-      if (u < 0.5 && v < 0.5) return rgb('#e0481f');
-      if (v < 0.5) return rgb('#7eb900');
+      const gap = (t, c) => t > c - 0.03 && t < c + 0.03;
+      if (gap(u, 0.5) || gap(v, 0.54) || u < 0.08 || u > 0.92 || v < 0.08 || v > 0.92) return rgb('#ffffff');
+      if (u < 0.5 && v < 0.54) return rgb('#e0481f');
+      if (v < 0.54) return rgb('#7eb900');
       if (u < 0.5) return rgb('#00a2ed');
       return rgb('#ffb900');
     },

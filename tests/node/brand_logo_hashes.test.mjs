@@ -19,19 +19,22 @@ import {
   REJECTED,
   STABLE,
   compute,
+  bboxOf,
   distance,
   hashOf,
+  iconSvg,
   markHashes,
   readBrands,
+  renderSvg,
   updateBrandsJson,
   updateBrandsMd,
   variantImages,
 } from '../../scripts/brand-logo-hashes.mjs';
-import { coverage, flattenPath, renderIcon } from '../../scripts/lib/svg-path-raster.mjs';
-import { pngDataUrl } from '../../scripts/lib/png.mjs';
 
 const BRANDS_JSON = join(ROOT, 'packs', 'default', 'brands.json');
 const BRANDS_MD = join(ROOT, 'packs', 'default', 'BRANDS.md');
+/** resvg's PNG of an SVG document as a data: URL. */
+const pngUrl = (svg) => `data:image/png;base64,${renderSvg(svg, { png: true }).toString('base64')}`;
 
 // One computation (about a minute: every simple-icons mark in six variants) for all tests.
 const result = await compute();
@@ -156,29 +159,32 @@ test('stability: every kept hash moves at most STABLE bits when its mark is draw
   }
 });
 
-test('rasterizer: exact coverage, nonzero holes, compact arc flags, relative commands, errors', () => {
-  // A 2x2 square on a 4x4 grid, at half-pixel offsets: full, half and quarter pixels.
-  const cov = coverage(flattenPath('M1.5 1.5H3.5V3.5H1.5Z', 1), 4, 4, (x, y) => [x, y]);
-  const at = (x, y) => Math.round(cov[y * 4 + x] * 1000) / 1000;
-  assert.deepEqual([at(0, 0), at(1, 1), at(2, 2), at(1, 2), at(3, 3)], [0, 0.25, 1, 0.5, 0.25]);
-  // Ring: the inner circle runs the other way, so the nonzero rule leaves a hole.
-  const ring = flattenPath('M12 2a10 10 0 1 1 0 20a10 10 0 1 1 0-20zm0 5a5 5 0 1 0 0 10a5 5 0 1 0 0-10z', 4);
-  const rc = coverage(ring, 96, 96, (x, y) => [x * 4, y * 4]);
-  assert.ok(rc[48 * 96 + 48] < 0.01, 'centre of the ring is empty');
-  assert.ok(rc[48 * 96 + 20] > 0.99, 'the ring itself is filled');
-  // Arc flags packed without separators ("a1 1 0 011 1") as simple-icons writes them.
-  const packed = flattenPath('M0 0a1 1 0 011 1L0 1z', 10);
-  const spaced = flattenPath('M0 0a1 1 0 0 1 1 1L0 1z', 10);
-  assert.deepEqual(packed, spaced);
-  // Relative and absolute forms of one triangle fill the same pixels.
-  const a = renderIcon('M2 2L22 2L12 20Z', { width: 24, height: 24, fg: '000000', bg: 'ffffff' });
-  const r = renderIcon('m2 2 20 0-10 18z', { width: 24, height: 24, fg: '000000', bg: 'ffffff' });
-  assert.deepEqual(a, r);
-  // Smooth curves reflect the previous control point.
-  assert.deepEqual(flattenPath('M0 0C0 5 5 5 5 0S10-5 10 0', 2), flattenPath('M0 0C0 5 5 5 5 0C5-5 10-5 10 0', 2));
-  assert.throws(() => flattenPath('1 1L2 2', 1), /does not start with a command/);
-  assert.throws(() => flattenPath('M0 0 K1 1', 1), /unknown path command/);
-  assert.throws(() => flattenPath('M0 0a1 1 0 2 1 1 1', 1), /bad arc flag/);
+test('rendering: the SVG documents resvg draws place, crop, pad and move the mark as described', () => {
+  const px = (im, x, y) => [...im.rgba.subarray((y * im.width + x) * 4, (y * im.width + x) * 4 + 4)];
+  // A square covering the middle half of the 24x24 box, on 32 px: pixels 8..23 are filled.
+  const sq = 'M6 6H18V18H6Z';
+  const plain = renderSvg(iconSvg(sq, { width: 32, height: 32, fg: '000000', bg: 'ff0000' }));
+  assert.equal(plain.rgba.length, 32 * 32 * 4);
+  assert.deepEqual([px(plain, 0, 0), px(plain, 7, 16), px(plain, 8, 8), px(plain, 23, 23), px(plain, 24, 16)], [
+    [255, 0, 0, 255], [255, 0, 0, 255], [0, 0, 0, 255], [0, 0, 0, 255], [255, 0, 0, 255],
+  ]);
+  // Moved by half a pixel: the edge pixels are half covered.
+  const half = renderSvg(iconSvg(sq, { width: 32, height: 32, fg: '000000', bg: 'ffffff', shift: 0.5 }));
+  assert.ok(Math.abs(px(half, 8, 16)[0] - 128) <= 2 && Math.abs(px(half, 24, 16)[0] - 128) <= 2, `half-covered: ${px(half, 8, 16)} ${px(half, 24, 16)}`);
+  // Scaled about the centre: 1.25 times the square is pixels 6..25.
+  const big = renderSvg(iconSvg(sq, { width: 32, height: 32, fg: '000000', bg: 'ffffff', zoom: 1.25 }));
+  assert.deepEqual([px(big, 5, 16)[0], px(big, 6, 16)[0], px(big, 25, 16)[0], px(big, 26, 16)[0]], [255, 0, 0, 255]);
+  // Padding (an eighth of the side on each edge) and a crop to the mark's own bounding box.
+  const pad = renderSvg(iconSvg('M0 0H24V24H0Z', { width: 32, height: 32, fg: '000000', bg: 'ffffff', pad: 0.125 }));
+  assert.deepEqual([px(pad, 3, 16)[0], px(pad, 4, 16)[0], px(pad, 27, 16)[0], px(pad, 28, 16)[0]], [255, 0, 0, 255]);
+  // Exact bounds of curves (not their control points), and a mark reaching past its box is drawn.
+  assert.deepEqual(bboxOf('M0 10C0 0 10 0 10 10Z'), [0, 2.5, 10, 7.5]);
+  // viewBox (12, 12) to (24, 24) in 48x24 px: scale 2, the box at x 12..36; the square (6..18)
+  // at x 0..24, y -12..12, partly outside the box: not clipped to it.
+  const crop = renderSvg(iconSvg(sq, { width: 48, height: 24, fg: '000000', bg: 'ffffff', viewBox: [12, 12, 12, 12] }));
+  assert.deepEqual([px(crop, 2, 2)[0], px(crop, 23, 11)[0], px(crop, 24, 11)[0], px(crop, 23, 12)[0]], [0, 0, 255, 255]);
+  // resvg's PNG holds the very pixels hashed (what the pages below embed).
+  assert.match(renderSvg(iconSvg(sq, { width: 16, height: 16, fg: '000000', bg: 'ffffff' }), { png: true }).subarray(1, 4).toString(), /^PNG$/);
 });
 
 test('Rust and JS hash real-mark images alike; a page showing a real mark on another host gets brand_asset_mismatch', () => {
@@ -194,7 +200,7 @@ test('Rust and JS hash real-mark images alike; a page showing a real mark on ano
     const mainDomain = new Map(brands.map((b) => [b.name, b.domains[0]]));
     kept.forEach((k, i) => {
       const im = variantImages(result.marks.get(k.slug)).find((x) => x.variant === k.variant);
-      const src = pngDataUrl(im.rgba, im.width, im.height);
+      const src = pngUrl(im.svg);
       assert.equal(hashOf(im.rgba, im.width, im.height), k.hash);
       const tag = k.variant.startsWith('favicon') ? `<link rel="icon" href="${src}">` : `<img class="logo" alt="" src="${src}">`;
       // On an unrelated host: flagged as the brand.
@@ -211,7 +217,7 @@ test('Rust and JS hash real-mark images alike; a page showing a real mark on ano
       readFileSync(join(ROOT, 'node_modules', '@mdi', 'svg', 'svg', 'home.svg'), 'utf8').match(/ d="([^"]+)"/)[1],
     ].entries()) {
       for (const im of variantImages({ path, hex: '3c4043' })) {
-        page(`generic-${i}-${im.variant}`, `https://small-shop-${i}.example/`, `<img class="logo" src="${pngDataUrl(im.rgba, im.width, im.height)}">`, hashOf(im.rgba, im.width, im.height), null);
+        page(`generic-${i}-${im.variant}`, `https://small-shop-${i}.example/`, `<img class="logo" src="${pngUrl(im.svg)}">`, hashOf(im.rgba, im.width, im.height), null);
       }
     }
     const index = join(dir, 'index.json');
