@@ -38,6 +38,10 @@ const workerStartedMs = Date.now();
 // schedule, the report queue, telemetry) waits for the first verdict of this worker life (its
 // reply has gone out), or FIRST_VERDICT_WAIT_MS when no page asks for one.
 const FIRST_VERDICT_WAIT_MS = 1000;
+/** After the first verdict, the wait before the faster scan automaton is built. */
+const FAST_SCAN_DELAY_MS = 2000;
+/** Scans that have arrived and wait for the engine (a warm-up runs only when none does). */
+let scansWaiting = 0;
 let firstVerdictSent;
 const firstVerdict = new Promise((resolve) => (firstVerdictSent = resolve));
 function afterFirstVerdict(fn) {
@@ -115,8 +119,21 @@ async function loadEngine() {
   // Re-verifying the startup pack, the expiry alarm and the update schedule wait for the first
   // verdict (they would otherwise run in the worker's thread just as the first page asks).
   afterFirstVerdict(() => updater.ready()).catch(() => {});
+  // The faster content-scan automaton (same verdicts) is built once the first page has its
+  // answer and the worker has had a moment: tens of ms in a fresh instance.
+  afterFirstVerdict(() => new Promise((r) => setTimeout(r, FAST_SCAN_DELAY_MS)))
+    .then(() => guarded((h) => h.prepareFastScan()))
+    .catch(() => {});
   host.setSettings(engineSettings(state.settings));
   host.setDegradationLevel(state.level.level);
+  // No page waiting yet: run the scan's code once on a sample page (its first run in a fresh
+  // instance compiles it), so the first real page's scan does not pay for that.
+  let warmUpMs = null;
+  if (scansWaiting === 0) {
+    const w0 = performance.now();
+    await host.warmUp().catch(() => {});
+    warmUpMs = performance.now() - w0;
+  }
   const tReady = performance.now();
   state.loadTimings = {
     scriptMs: startedAt, // worker start → this module evaluated (imports included)
@@ -127,6 +144,7 @@ async function loadEngine() {
     instantiateMs: tInstance - tWasm, // the compiled module instantiated (glue.initSync)
     engineMs: tEngine - Math.max(tPack, tInstance), // new Engine(pack): parsing and building the pack
     settingsMs: since(tSettings),
+    warmUpMs, // the sample scan (null: a page was already waiting)
     readyMs: since(tReady),
     sinceWorkerStartMs: tReady,
   };
@@ -259,15 +277,28 @@ async function showBadge(tabId, level) {
   await b.setBadge(tabId, { ...badge, title: `${b.t('extName')}: ${b.t(`level_${level}`)}` });
 }
 
+/** Waits for the engine on a page's behalf (counted: the warm-up runs only when no page waits). */
+async function engineForPage() {
+  if (state.host) return;
+  scansWaiting += 1;
+  try {
+    await engine();
+  } finally {
+    scansWaiting -= 1;
+  }
+}
+
 async function scan(features, tabId, timing = {}) {
   const url = new URL(features.url);
   const now = Date.now();
+  const ready = engineForPage();
+  ready.catch(() => {}); // (awaited below)
   if (!firstSeen.loaded) await firstSeen.ready();
   const seen = firstSeen.lookup(url.hostname, now);
   const f = { ...features, first_seen_ms: seen.firstSeen, now_ms: now };
   let verdict;
   try {
-    if (!state.host) await engine();
+    await ready;
     const e0 = performance.now();
     verdict = await guarded((h) => h.scan(f));
     timing.engineMs = performance.now() - e0;

@@ -2,7 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { ROOT, cliJsonLines, makeHost, comparable } from './helpers.mjs';
+import { ROOT, cliJsonLines, makeHost, comparable, readPackDir } from './helpers.mjs';
 
 const corpus = join(ROOT, 'tests', 'corpus', 'index.json');
 
@@ -60,4 +60,22 @@ test('bad features are an error, not a crash', async () => {
   assert.equal(t.crashes, 0);
   assert.equal(t.failures.bad_url, 1);
   assert.equal(t.failures.bad_features, 1);
+});
+
+test('warmUp counts nothing and changes no answer; prepareFastScan keeps every verdict, also for later engines', async () => {
+  const host = await makeHost();
+  const pages = cliJsonLines(['features', '--corpus', corpus]);
+  const before = [];
+  for (const { features: f } of pages) before.push(comparable(await host.scan(f)));
+  const t0 = await host.telemetry();
+  await host.warmUp();
+  await host.warmUp();
+  assert.deepEqual(await host.telemetry(), t0, 'warm-up scans are not counted');
+  assert.equal(await host.prepareFastScan(), true, 'the fast automaton is built (the default pack fits a DFA)');
+  assert.equal(await host.prepareFastScan(), false, 'only once');
+  for (let i = 0; i < pages.length; i++) assert.deepEqual(comparable(await host.scan(pages[i].features)), before[i], pages[i].id);
+  // A pack update (or a recovery) loads a new engine: it gets the fast automaton at once.
+  await host.load(readPackDir(join(ROOT, 'packs', 'default')));
+  assert.equal(await host.prepareFastScan(), false, 'the new engine was prepared by load');
+  for (let i = 0; i < pages.length; i++) assert.deepEqual(comparable(await host.scan(pages[i].features)), before[i], pages[i].id);
 });

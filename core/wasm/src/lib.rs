@@ -287,6 +287,23 @@ impl Engine {
         self.inner.prepare_fast_scan()
     }
 
+    /// Scans `features` (a page-features object) and throws the verdict away without counting
+    /// it anywhere: the first scan in a fresh wasm instance pays for compiling the scan's code
+    /// (V8 compiles wasm functions on their first call), so a host with time to spare before its
+    /// first real page calls this with a sample page. Answers and counters are unchanged;
+    /// malformed features are ignored.
+    #[wasm_bindgen(js_name = warmUp)]
+    pub fn warm_up(&self, features: JsValue) {
+        let Ok(f) = serde_wasm_bindgen::from_value::<PageFeatures>(features) else {
+            return;
+        };
+        if f.validate(&FeatureLimits::default()).is_ok()
+            && let Ok(v) = self.inner.scan(&f, &self.settings, &PerformanceClock)
+        {
+            drop(verdict_to_js(&v));
+        }
+    }
+
     /// The pack version.
     #[wasm_bindgen(js_name = packVersion)]
     pub fn pack_version(&self) -> String {
