@@ -11,7 +11,7 @@
 //   uploadTelemetry {} (extension pages: the opted-in upload now; tests)
 
 // boot.js first: it starts compiling the engine's wasm before the other modules are evaluated.
-import { compiledWasm } from './boot.js';
+import { bootAt, compiledWasm } from './boot.js';
 import * as b from '../lib/browser.js';
 import { EngineHost } from '../engine/host.js';
 import { effective, engineSettings } from '../lib/settings.js';
@@ -136,7 +136,9 @@ async function loadEngine() {
   }
   const tReady = performance.now();
   state.loadTimings = {
+    bootMs: bootAt, // worker start → the bundle's first module runs (script read and compiled)
     scriptMs: startedAt, // worker start → this module evaluated (imports included)
+    wasmReadyMs: tWasm, // worker start → the wasm compiled (started by boot.js)
     packFetchMs: since(tPack),
     packCacheMs: updater.startupTimings.cacheMs, // the last known good update (IndexedDB)
     packFilesMs: updater.startupTimings.filesMs, // the bundled pack's files
@@ -310,7 +312,7 @@ async function scan(features, tabId, timing = {}) {
   telemetry.soon();
   const isNew = !seen.known && firstSeen.record(verdict.registrable_domain, now);
   if (state.firstVerdictMs === null) {
-    state.firstVerdictMs = performance.now() - startedAt;
+    state.firstVerdictMs = performance.now(); // since the worker started (its time origin)
     setTimeout(firstVerdictSent, 0); // (after the reply)
   }
   const record = { verdict, features: summaryOf(f), at: now };

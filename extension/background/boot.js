@@ -4,6 +4,9 @@
 // can be built).
 import { getURL } from '../lib/browser.js';
 
+/** When this module started running, in ms since the worker started (health.loadTimings). */
+export const bootAt = performance.now();
+
 const PATH = 'engine/ferretwatch_wasm_bg.wasm';
 let pending = null;
 
