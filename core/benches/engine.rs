@@ -55,30 +55,9 @@ struct Inputs {
     atoms: Vec<String>,
 }
 
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("cannot read {}: {e}", path.display()))
-}
-
-fn read_pack(dir: &Path) -> Result<PackFiles, String> {
-    let mut files = PackFiles::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let entries = std::fs::read_dir(&d).map_err(|e| format!("cannot read {}: {e}", d.display()))?;
-        for entry in entries.flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap_or(&path);
-                let key = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                if !key.ends_with(".md") {
-                    files.insert(key, read(&path)?);
-                }
-            }
-        }
-    }
-    Ok(files)
-}
+#[path = "support/pack_dir.rs"]
+mod pack_dir;
+use pack_dir::{read, read_pack};
 
 fn load_inputs() -> Result<Inputs, String> {
     let root = root();

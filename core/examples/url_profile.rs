@@ -14,28 +14,10 @@ use std::path::Path;
 use std::time::Instant;
 
 use ferretwatch_core::budget::FrozenClock;
-use ferretwatch_core::pack::PackFiles;
 use ferretwatch_core::{Engine, PageFeatures, Settings};
 
-fn read_pack(dir: &Path) -> PackFiles {
-    let mut files = PackFiles::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for entry in std::fs::read_dir(&d).expect("bench pack is readable: run scripts/bench first").flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                stack.push(path);
-            } else {
-                let rel = path.strip_prefix(dir).unwrap_or(&path);
-                let key = rel.components().map(|c| c.as_os_str().to_string_lossy()).collect::<Vec<_>>().join("/");
-                if !key.ends_with(".md") {
-                    files.insert(key, std::fs::read(&path).expect("pack file"));
-                }
-            }
-        }
-    }
-    files
-}
+#[path = "../benches/support/pack_dir.rs"]
+mod pack_dir;
 
 #[inline(never)]
 fn run(engine: &Engine, urls: &[String], verdict: bool, rounds: usize) -> usize {
@@ -61,7 +43,10 @@ fn main() {
     let kind = args.get(2).map_or("random", String::as_str);
     let rounds: usize = args.get(3).and_then(|r| r.parse().ok()).unwrap_or(200);
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
-    let engine = Engine::from_files(&read_pack(&root.join("target/bench-pack"))).expect("bench pack loads");
+    let engine = Engine::from_files(
+        &pack_dir::read_pack(&root.join("target/bench-pack")).expect("bench pack is readable: run scripts/bench first"),
+    )
+    .expect("bench pack loads");
     let sample: serde_json::Value = serde_json::from_slice(
         &std::fs::read(root.join("target/bench-src/urls.json")).expect("URL sample: run scripts/bench first"),
     )
