@@ -28,7 +28,7 @@ rm -rf artifacts/e2e-telemetry
 tests/browser/run.sh
 
 step "ops-probe on the telemetry of the browser run (fails on P1/P2 or when the probe cannot work)"
-cargo build -q -p ops-probe
+scripts/build-debug-bins # (a no-op after `cargo test --workspace`)
 code=0
 target/debug/ops-probe evaluate --telemetry artifacts/e2e-telemetry --now latest --format markdown || code=$?
 [ "$code" -le 1 ] || { echo "ops-probe exit $code: P1/P2 or probe failure" >&2; exit 1; }

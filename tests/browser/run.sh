@@ -28,9 +28,9 @@ if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/selenium-webdriv
 fi
 
 log "building the CLI, the collector (the report/telemetry endpoint of the tests), ops-probe and the extension"
-cargo build -q -p ferretwatch-cli -p ferretwatch-collector -p ops-probe
-# (The CLI just built: build-extension's own `cargo build -p ferretwatch-cli` would unify features
-# differently from the three-package build above and recompile shared dependencies.)
+scripts/build-debug-bins
+# (The CLI just built: build-extension's own `cargo build -p ferretwatch-cli` would resolve features
+# differently from the workspace build above and recompile shared dependencies.)
 FERRETWATCH=target/debug/ferretwatch scripts/build-extension
 
 log "web-ext lint (errors, and warnings other than the expected background.service_worker one, fail)"

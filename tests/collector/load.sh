@@ -15,7 +15,7 @@ fi
 if [ "$profile" = release ]; then
   cargo build -q --release -p ferretwatch-collector
 else
-  cargo build -q -p ferretwatch-collector
+  scripts/build-debug-bins
 fi
 bin=${CARGO_TARGET_DIR:-target}/$profile/ferretwatch-collector
 dir=$(mktemp -d)

@@ -28,4 +28,5 @@ trap stop EXIT
   -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=on -c max_connections=50" start >/dev/null
 echo "PostgreSQL $("$bin/postgres" --version | awk '{print $3}') on 127.0.0.1:$port"
 export FERRETWATCH_COLLECTOR_TEST_PG="postgres://fw@127.0.0.1:$port"
-cargo test -p ferretwatch-collector --test intake --test telemetry --test admin --test crash --test replicas
+# (--workspace: the features `cargo test --workspace` resolved, so its build is reused)
+cargo test --workspace --test intake --test telemetry --test admin --test crash --test replicas

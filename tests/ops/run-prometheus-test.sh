@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 PROBE=${OPS_PROBE:-target/debug/ops-probe}
-if [ ! -x "$PROBE" ]; then cargo build -q -p ops-probe; fi
+if [ ! -x "$PROBE" ]; then scripts/build-debug-bins; fi
 if [ ! -x /usr/bin/prometheus ]; then
   apt-get update
   DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends prometheus
