@@ -16,7 +16,7 @@ fi
 want=$(awk '/^name = "wasm-bindgen"$/{getline; gsub(/version = |"/,""); print; exit}' Cargo.lock)
 have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
 if [ "$have" != "$want" ]; then
-  log "installing wasm-bindgen-cli $want (found: ${have:-none}); takes ~5 minutes on 2 cores"
+  log "installing wasm-bindgen-cli $want (found: ${have:-none}); takes ≈ 2.5 minutes on 2 cores"
   # --locked fails here (its lock file names a webpki-roots the registry does not serve),
   # so resolve against what the registry serves; the CLI version itself is exact.
   cargo install wasm-bindgen-cli --version "=$want" --force
@@ -24,7 +24,7 @@ fi
 
 # cargo-fuzz for the fuzz smoke runs (the nightly toolchain is on these machines).
 if ! command -v cargo-fuzz >/dev/null 2>&1; then
-  log "installing cargo-fuzz (~3 minutes on 2 cores)"
+  log "installing cargo-fuzz (≈ 30 s on 2 cores)"
   cargo install cargo-fuzz --locked
 fi
 

@@ -19,8 +19,9 @@ if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null || !
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver firefox-esr firefox-esr-l10n-fr firefox-esr-l10n-ar >/dev/null
 fi
 if ! command -v geckodriver >/dev/null && [ ! -x "${CARGO_HOME:-$HOME/.cargo}/bin/geckodriver" ]; then
-  log "building geckodriver (~4.5 minutes on 2 cores)"
-  cargo install geckodriver --locked
+  # A debug build: geckodriver only relays WebDriver commands, and it builds in ≈ 50 s instead of ≈ 100.
+  log "building geckodriver (≈ 1 minute on 2 cores)"
+  cargo install geckodriver --locked --debug
 fi
 if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/selenium-webdriver ] || [ ! -d node_modules/web-ext ]; then
   log "npm ci"
