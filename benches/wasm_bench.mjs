@@ -213,15 +213,7 @@ R.memory_after_reloads_bytes = prod.memory();
 engine.free();
 
 // ---- the bench-api build: breakdowns, bare automaton, in-wasm timings ----
-const vl = Array.from({ length: QUICK ? 1 : 3 }, () => bench.glue.verifyAndLoad(signedFiles));
-R.verify_load_breakdown_ms = {};
-for (const k of ['copy', 'verify', 'load', 'total']) R.verify_load_breakdown_ms[k] = median(vl.map((x) => x[k]));
-const breakdowns = Array.from({ length: QUICK ? 1 : 3 }, () => bench.glue.loadBreakdown(packFiles));
-R.load_breakdown_ms = {};
-for (const k of ['copy', 'parse', 'psl', 'brands', 'yara', 'reputation', 'total', 'fast_scan']) {
-  R.load_breakdown_ms[k] = median(breakdowns.map((b) => b[k]));
-}
-R.load_breakdown_heap_bytes = breakdowns[0].heap;
+const breakdowns = loadBreakdowns(QUICK ? 1 : 3);
 R.load_breakdown_peak_bytes = breakdowns[0].peak_bytes;
 const [live0] = bench.glue.heapStats(true);
 const eb = new bench.glue.Engine(packFiles);
@@ -314,12 +306,7 @@ console.log(`${'metric'.padEnd(w0)}  ${'goal'.padEnd(w1)}  ${'measured'.padEnd(w
 for (const [name, goal, measured, met] of rows) {
   console.log(`${name.padEnd(w0)}  ${goal.padEnd(w1)}  ${measured.padEnd(w2)}  ${met === null ? '' : met ? 'yes' : 'NO'}`);
 }
-const b = R.load_breakdown_ms;
-console.log(
-  `load breakdown (ms): copy ${b.copy.toFixed(1)}, parse ${b.parse.toFixed(1)}, psl ${b.psl.toFixed(1)}, ` +
-    `brands ${b.brands.toFixed(1)}, yara ${b.yara.toFixed(1)}, reputation ${b.reputation.toFixed(1)}, total ${b.total.toFixed(1)}; ` +
-      `then prepareFastScan ${(b.fast_scan ?? NaN).toFixed(1)}`,
-);
+console.log(loadBreakdownLine());
 console.log(
   `prepareFastScan after the first load: ${R.prepare_fast_scan_ms.toFixed(2)} ms (built a DFA: ${R.prepare_fast_scan_built}; ` +
     `memory after it ${mb(R.memory_after_prepare_bytes)})`,
@@ -361,6 +348,30 @@ writeFileSync(OUT, `${JSON.stringify(R, null, 2)}\n`);
 console.log(`results: ${OUT}`);
 
 // ---- --load-only: the load and memory figures alone ----
+// The bench build's step timings, `runs` times each (medians into R): verifyAndLoad's copy /
+// verify / load and loadBreakdown's steps, with the heap held after each step of the first run.
+function loadBreakdowns(runs) {
+  const vl = Array.from({ length: runs }, () => bench.glue.verifyAndLoad(signedFiles));
+  R.verify_load_breakdown_ms = {};
+  for (const k of ['copy', 'verify', 'load', 'total']) R.verify_load_breakdown_ms[k] = median(vl.map((x) => x[k]));
+  const breakdowns = Array.from({ length: runs }, () => bench.glue.loadBreakdown(packFiles));
+  R.load_breakdown_ms = {};
+  for (const k of ['copy', 'parse', 'psl', 'brands', 'yara', 'reputation', 'total', 'fast_scan']) {
+    R.load_breakdown_ms[k] = median(breakdowns.map((b) => b[k]));
+  }
+  R.load_breakdown_heap_bytes = breakdowns[0].heap;
+  return breakdowns;
+}
+
+function loadBreakdownLine() {
+  const b = R.load_breakdown_ms;
+  return (
+    `load breakdown (ms): copy ${b.copy.toFixed(1)}, parse ${b.parse.toFixed(1)}, psl ${b.psl.toFixed(1)}, ` +
+    `brands ${b.brands.toFixed(1)}, yara ${b.yara.toFixed(1)}, reputation ${b.reputation.toFixed(1)}, total ${b.total.toFixed(1)}; ` +
+    `then prepareFastScan ${(b.fast_scan ?? NaN).toFixed(1)}`
+  );
+}
+
 async function loadOnly() {
   const runs = QUICK ? 5 : 11;
   // Each load in a fresh instance of the extension build: the linear memory a client keeps
@@ -397,15 +408,7 @@ async function loadOnly() {
   R.verify_load_median_ms = median(vloads);
   R.load_median_ms = median(loads);
   // The bench build: breakdowns and the counting allocator's heap figures.
-  const vl = Array.from({ length: runs }, () => bench.glue.verifyAndLoad(signedFiles));
-  R.verify_load_breakdown_ms = {};
-  for (const k of ['copy', 'verify', 'load', 'total']) R.verify_load_breakdown_ms[k] = median(vl.map((x) => x[k]));
-  const breakdowns = Array.from({ length: runs }, () => bench.glue.loadBreakdown(packFiles));
-  R.load_breakdown_ms = {};
-  for (const k of ['copy', 'parse', 'psl', 'brands', 'yara', 'reputation', 'total', 'fast_scan']) {
-    R.load_breakdown_ms[k] = median(breakdowns.map((b) => b[k]));
-  }
-  R.load_breakdown_heap_bytes = breakdowns[0].heap;
+  loadBreakdowns(runs);
   // Linear memory by step, in a fresh bench instance (the first load sets it).
   const fb = await instantiate(BENCH_DIR, 'bench-fresh');
   R.load_breakdown_memory_initial_bytes = fb.memory();
@@ -422,7 +425,6 @@ async function loadOnly() {
   R.signed_engine_heap_bytes = live3 - live2;
   R.signed_load_peak_heap_bytes = peak3 - live2;
   es.free();
-  const b = R.load_breakdown_ms;
   const h = R.load_breakdown_heap_bytes;
   const v = R.verify_load_breakdown_ms;
   console.log(`wasm engine load under node ${process.version}, ${R.machine.cpus} cores, ${R.date}, ${runs} runs each (medians)`);
@@ -431,11 +433,7 @@ async function loadOnly() {
   console.log(`load only (new Engine), reloads: ${ms(R.load_median_ms)}`);
   console.log(`wasm memory after the first verify+load (fresh instances): ${mb(R.memory_after_load_fresh_bytes)} (first instance ${mb(R.memory_after_load_bytes)})`);
   console.log(`bench build verifyAndLoad (ms): copy ${v.copy.toFixed(1)}, verify ${v.verify.toFixed(1)}, load ${v.load.toFixed(1)}, total ${v.total.toFixed(1)}`);
-  console.log(
-    `load breakdown (ms): copy ${b.copy.toFixed(1)}, parse ${b.parse.toFixed(1)}, psl ${b.psl.toFixed(1)}, ` +
-      `brands ${b.brands.toFixed(1)}, yara ${b.yara.toFixed(1)}, reputation ${b.reputation.toFixed(1)}, total ${b.total.toFixed(1)}; ` +
-      `then prepareFastScan ${(b.fast_scan ?? NaN).toFixed(1)}`,
-  );
+  console.log(loadBreakdownLine());
   console.log(
     `heap: engine ${mb(R.engine_heap_bytes)} (new Engine peak ${mb(R.engine_load_peak_heap_bytes)}; fromSignedPack peak ` +
       `${mb(R.signed_load_peak_heap_bytes)}); by step: files copy ${mb(h.copy)}, parsed pack ${mb(h.parse)}, ` +

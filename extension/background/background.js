@@ -65,12 +65,6 @@ const state = {
 
 // --- engine ------------------------------------------------------------------------------------
 
-async function fetchBytes(path) {
-  const r = await fetch(b.getURL(path));
-  if (!r.ok) throw new Error(`cannot read ${path}: ${r.status}`);
-  return new Uint8Array(await r.arrayBuffer());
-}
-
 /**
  * The pack the engine starts with: the last known good update (IndexedDB), else the signed
  * bundled pack (packs/default/). Both are re-verified in wasm once the engine runs (updates.js).
@@ -81,7 +75,7 @@ function loadBundledPack() {
 
 /** Rule updates: CDN pulls, trust checks in wasm, stage then swap, last known good (updates.js). */
 const updater = new Updater({
-  fetchBytes,
+  fetchBytes: b.fetchBytes,
   host: () => engine(),
   settings: () => state.settings,
   level: () => state.level.level,

@@ -2,7 +2,7 @@
 // wasm starts downloading and compiling at the very start of a worker life, while the rest of
 // the worker's code is still being evaluated (the compile is the longest step before the engine
 // can be built).
-import { getURL } from '../lib/browser.js';
+import { fetchBytes, getURL } from '../lib/browser.js';
 
 /** When this module started running, in ms since the worker started (health.loadTimings). */
 export const bootAt = performance.now();
@@ -21,17 +21,14 @@ export function compiledWasm() {
 
 /** Compiles while the bytes arrive where possible. */
 async function compile() {
-  const url = getURL(PATH);
   if (typeof WebAssembly.compileStreaming === 'function') {
     try {
-      return await WebAssembly.compileStreaming(fetch(url));
+      return await WebAssembly.compileStreaming(fetch(getURL(PATH)));
     } catch {
       // e.g. a browser serving the file without the application/wasm type: compile the bytes.
     }
   }
-  const r = await fetch(url);
-  if (!r.ok) throw new Error(`cannot read ${PATH}: ${r.status}`);
-  return WebAssembly.compile(await r.arrayBuffer());
+  return WebAssembly.compile(await fetchBytes(PATH));
 }
 
 compiledWasm().catch(() => {}); // (loadEngine awaits it and sees a failure)

@@ -8,6 +8,13 @@ const api = globalThis.browser ?? globalThis.chrome;
 export const isFirefox = typeof api?.runtime?.getBrowserInfo === 'function';
 
 export const getURL = (path) => api.runtime.getURL(path);
+
+/** The bytes of one of the extension's own files (e.g. `packs/trust.json`). */
+export async function fetchBytes(path) {
+  const r = await fetch(getURL(path));
+  if (!r.ok) throw new Error(`cannot read ${path}: ${r.status}`);
+  return new Uint8Array(await r.arrayBuffer());
+}
 export const manifest = () => api.runtime.getManifest();
 export const extensionVersion = () => api.runtime.getManifest().version;
 
