@@ -354,7 +354,7 @@ const telemetry = new TelemetryUploader({
   serialized,
   settings: () => state.settings,
   counters: async () => (state.host ? { engine: await state.host.telemetry(), pack_updates: updater.telemetry() } : null),
-  meta: () => ({ extension_version: b.extensionVersion(), pack_version: String(state.pack?.version ?? ''), browser: b.isFirefox ? 'firefox' : 'chrome' }),
+  meta: () => ({ extension_version: b.extensionVersion(), pack_version: String(state.pack?.version ?? ''), browser: b.isFirefox() ? 'firefox' : 'chrome' }),
   fetch: (...a) => fetch(...a),
 });
 
@@ -456,14 +456,6 @@ const handlers = {
     offerBulletin(sender.tab?.id, verdict).catch(() => {});
     return { verdict, text, level: state.level, timing };
   },
-  /**
-   * Sent by the content script as a page starts loading: wakes a stopped worker, so the engine
-   * loads while the page does and the scan after the load event finds it ready.
-   */
-  async wake() {
-    engine().catch(() => {});
-    return null;
-  },
   /** The content script reports how long the whole round trip took (for local health only). */
   async timing(msg) {
     if (Number.isFinite(msg.roundTripMs)) state.roundTrips = [...state.roundTrips.slice(-499), msg.roundTripMs];
@@ -554,7 +546,7 @@ const handlers = {
       period_end: now,
       extension_version: b.extensionVersion(),
       pack_version: String(state.pack?.version ?? ''),
-      browser: b.isFirefox ? 'firefox' : 'chrome',
+      browser: b.isFirefox() ? 'firefox' : 'chrome',
       sessions: 1,
       page_loads: counters.pages_scanned + Object.values(counters.failures).reduce((a, n) => a + n, 0),
       engine: counters,
@@ -588,6 +580,15 @@ b.onMessage(async (msg, sender) => {
   const h = handlers[msg?.type];
   if (!h) throw new Error(`unknown message ${msg?.type}`);
   return h(msg, sender);
+});
+
+// A tab that starts loading a page wakes a stopped worker (the browser starts it to deliver the
+// event), so the engine loads while the page's request is on its way and the scan after the load
+// event finds it ready; the page itself pays nothing for it (a content script's message at
+// document_start used to do this, on the page's thread). An engine that failed to load is tried
+// again here.
+b.onTabUpdated((tabId, change) => {
+  if (change.status === 'loading') engine().catch(() => {});
 });
 
 b.onTabRemoved((tabId) => {

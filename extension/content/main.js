@@ -90,18 +90,24 @@ function render(verdict, text) {
   else showNotice({ verdict, text, on });
 }
 
-onMessage((msg) => {
-  if (msg?.type === 'rescan') {
-    dismissed = false;
-    return run();
-  }
-  // A signed campaign bulletin about this page (the worker applies its scope and frequency cap).
-  if (msg?.type === 'bulletin') {
-    showBulletin(msg.bulletin, msg.text);
-    return null;
-  }
-  return undefined;
-});
+/**
+ * Messages from the worker about this page: a rescan (the site was trusted or untrusted, the
+ * settings changed) and a signed campaign bulletin (the worker applies its scope and frequency
+ * cap). Both follow a scan, so the listener is added with the first one.
+ */
+function listen() {
+  onMessage((msg) => {
+    if (msg?.type === 'rescan') {
+      dismissed = false;
+      return run();
+    }
+    if (msg?.type === 'bulletin') {
+      showBulletin(msg.bulletin, msg.text);
+      return null;
+    }
+    return undefined;
+  });
+}
 
 /** A page whose load event never comes (a request left hanging) is scanned this long after parsing. */
 const MAX_WAIT_AFTER_DOM_MS = 1500;
@@ -124,9 +130,13 @@ function afterLoad(fn) {
   else late();
 }
 
-// Injected at document_start (only to be ready early); scans after the load event.
-// The wake-up message starts a stopped service worker (and its engine) while the page loads.
+// Injected at document_start (only to be ready early); scans after the load event. Nothing
+// before it touches the extension API: the API's first use in a page sets up its bindings on the
+// page's thread (milliseconds), and before the load event that would delay the page. (The worker
+// is woken as a tab starts loading by its tabs.onUpdated listener, not by this script.)
 if (/^https?:$/.test(location.protocol)) {
-  send({ type: 'wake' }).catch(() => {});
-  afterLoad(() => run().catch(() => {}));
+  afterLoad(() => {
+    listen();
+    return run().catch(() => {});
+  });
 }

@@ -1,11 +1,13 @@
 // The one module that touches the browser's extension APIs (`browser.*` in Firefox, `chrome.*`
 // in Chromium). Everything else in the extension imports from here, so per-browser differences
 // live in one place. All functions return promises (MV3 `chrome.*` and `browser.*` both do).
+// Loading this module touches no API namespace: the first use of one (`chrome.runtime`...) sets
+// up its bindings, which in a content script at document_start would delay the page.
 
 const api = globalThis.browser ?? globalThis.chrome;
 
 /** True in Firefox (its `browser.runtime.getBrowserInfo` exists only there). */
-export const isFirefox = typeof api?.runtime?.getBrowserInfo === 'function';
+export const isFirefox = () => typeof api?.runtime?.getBrowserInfo === 'function';
 
 export const getURL = (path) => api.runtime.getURL(path);
 
@@ -90,18 +92,18 @@ export function onStorageChanged(fn) {
 }
 
 // --- toolbar button --------------------------------------------------------------------------
-const action = api.action ?? api.browserAction;
+const action = () => api.action ?? api.browserAction;
 
 /** Sets the toolbar badge of one tab. */
 export async function setBadge(tabId, { text, color, textColor, title }) {
-  const calls = [action.setBadgeText({ tabId, text }), action.setBadgeBackgroundColor({ tabId, color })];
-  if (textColor && action.setBadgeTextColor) calls.push(action.setBadgeTextColor({ tabId, color: textColor }));
-  if (title) calls.push(action.setTitle({ tabId, title }));
+  const calls = [action().setBadgeText({ tabId, text }), action().setBadgeBackgroundColor({ tabId, color })];
+  if (textColor && action().setBadgeTextColor) calls.push(action().setBadgeTextColor({ tabId, color: textColor }));
+  if (title) calls.push(action().setTitle({ tabId, title }));
   await Promise.all(calls.map((p) => Promise.resolve(p).catch(() => {})));
 }
 
-export const getBadgeText = (tabId) => action.getBadgeText({ tabId });
-export const getBadgeColor = (tabId) => action.getBadgeBackgroundColor({ tabId });
+export const getBadgeText = (tabId) => action().getBadgeText({ tabId });
+export const getBadgeColor = (tabId) => action().getBadgeBackgroundColor({ tabId });
 
 // --- tabs ------------------------------------------------------------------------------------
 export async function activeTab() {

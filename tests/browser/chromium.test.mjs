@@ -303,4 +303,53 @@ describe('Chromium', () => {
     mkdirSync(dir, { recursive: true });
     writeFileSync(join(dir, 'chromium.json'), JSON.stringify(batch));
   });
+
+  test('a tab starting to load wakes a stopped worker before the page arrives; the page then gets its verdict', async () => {
+    // Its own browser: stopping the worker would leave the shared browser's worker handle dead.
+    const own = await launch({ proxyUrl: servers.proxyUrl });
+    try {
+      const ext = await own.ctx.newPage();
+      await ext.goto(`chrome-extension://${EXTENSION_ID}/pages/safe.html`);
+      const cdp = await own.ctx.newCDPSession(ext);
+      let running = null;
+      const seen = [];
+      cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
+        for (const v of versions) {
+          seen.push(v.runningStatus);
+          running = v.runningStatus === 'running';
+        }
+      });
+      await cdp.send('ServiceWorker.enable');
+      await cdp.send('ServiceWorker.stopAllWorkers');
+      const until = (ok, ms, what) => {
+        const end = Date.now() + ms;
+        return (async () => {
+          while (!ok()) {
+            if (Date.now() > end) throw new Error(`${what} within ${ms} ms (worker states seen: ${seen.join(', ')})`);
+            await new Promise((r) => setTimeout(r, 25));
+          }
+        })();
+      };
+      await until(() => running === false, 5000, 'the worker stopped');
+      // The page's server answers only after 1.5 s: no content script can run before that.
+      const url = 'https://www.xn--pypal-4ve.com/slow-signin/';
+      const page = await own.ctx.newPage();
+      let answered = false;
+      await page.route(url, async (route) => {
+        await new Promise((r) => setTimeout(r, 1500));
+        answered = true;
+        await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: readFileSync(join(ROOT, 'tests', 'corpus', 'pages', 'paypal-idn-login.html')) });
+      });
+      const navigation = page.goto(url, { waitUntil: 'commit' });
+      navigation.catch(() => {}); // (awaited below; a failed check first closes the browser)
+      await until(() => running === true, 1400, 'the worker running while the page is still awaited');
+      assert.equal(answered, false, 'the worker was started before the page arrived');
+      await navigation;
+      // (The worker that was started again: Playwright gives it a new handle.)
+      const s = await tabState(own.ctx.serviceWorkers().at(-1), url);
+      assert.equal(s.verdict.level, 'red');
+    } finally {
+      await own.close();
+    }
+  });
 });
