@@ -582,11 +582,13 @@ b.onMessage(async (msg, sender) => {
   return h(msg, sender);
 });
 
-// A tab that starts loading a page wakes a stopped worker (the browser starts it to deliver the
-// event), so the engine loads while the page's request is on its way and the scan after the load
-// event finds it ready; the page itself pays nothing for it (a content script's message at
-// document_start used to do this, on the page's thread). An engine that failed to load is tried
-// again here.
+// Tab events start a stopped worker (the browser starts it to deliver them): a new tab's events
+// come before its page has arrived, a navigation's `loading` update when the response commits —
+// both before a content script could ask. A page starting to load is what loads the engine, so
+// the scan after the load event finds it ready; the page pays nothing for it (a content script's
+// message at document_start used to do this, on the page's thread). Other updates (a title, a
+// favicon) wake the worker too, but do not load the engine. An engine that failed to load is
+// tried again here.
 b.onTabUpdated((tabId, change) => {
   if (change.status === 'loading') engine().catch(() => {});
 });
@@ -596,8 +598,8 @@ b.onTabRemoved((tabId) => {
   b.session.remove(`tab:${tabId}`).catch(() => {});
 });
 
-// Start loading the engine now, so the first page's verdict does not wait for it.
-engine().catch(() => {});
+// (The engine is loaded when something needs it — a page starting to load, a scan, the popup, an
+// update — not at every start of the worker: tab events that need no verdict start it too.)
 
 // A new browser session (session storage starts empty): reports that failed for want of a
 // network or server are due again at once, and opted-in telemetry counts a session. Then the

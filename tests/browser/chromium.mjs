@@ -49,7 +49,10 @@ export async function launch({ proxyUrl, extension = true, locale = 'en-US', vie
   };
 }
 
-/** The verdict and badge the extension holds for the tab showing `url` (polls until ready). */
+/**
+ * The verdict and badge the extension holds for the tab showing `url` (polls until ready). `sw`:
+ * the service worker or an extension page (anything with `evaluate` in the extension's origin).
+ */
 export async function tabState(sw, url, { timeout = 10000 } = {}) {
   const until = Date.now() + timeout;
   for (;;) {

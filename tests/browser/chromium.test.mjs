@@ -304,50 +304,71 @@ describe('Chromium', () => {
     writeFileSync(join(dir, 'chromium.json'), JSON.stringify(batch));
   });
 
-  test('a tab starting to load wakes a stopped worker before the page arrives; the page then gets its verdict', async () => {
+  test('a stopped worker is woken as a tab starts loading: a new tab before its page arrives, a navigation before its load event', async () => {
     // Its own browser: stopping the worker would leave the shared browser's worker handle dead.
     const own = await launch({ proxyUrl: servers.proxyUrl });
     try {
       const ext = await own.ctx.newPage();
       await ext.goto(`chrome-extension://${EXTENSION_ID}/pages/safe.html`);
       const cdp = await own.ctx.newCDPSession(ext);
-      let running = null;
       const seen = [];
-      cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => {
-        for (const v of versions) {
-          seen.push(v.runningStatus);
-          running = v.runningStatus === 'running';
-        }
-      });
+      const status = () => seen.at(-1);
+      cdp.on('ServiceWorker.workerVersionUpdated', ({ versions }) => seen.push(...versions.map((v) => v.runningStatus)));
       await cdp.send('ServiceWorker.enable');
-      await cdp.send('ServiceWorker.stopAllWorkers');
-      const until = (ok, ms, what) => {
+      const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+      const until = async (ok, ms, what) => {
         const end = Date.now() + ms;
-        return (async () => {
-          while (!ok()) {
-            if (Date.now() > end) throw new Error(`${what} within ${ms} ms (worker states seen: ${seen.join(', ')})`);
-            await new Promise((r) => setTimeout(r, 25));
-          }
-        })();
+        while (!ok()) {
+          if (Date.now() > end) throw new Error(`${what} within ${ms} ms (worker states seen: ${seen.join(', ')})`);
+          await sleep(25);
+        }
       };
-      await until(() => running === false, 5000, 'the worker stopped');
-      // The page's server answers only after 1.5 s: no content script can run before that.
-      const url = 'https://www.xn--pypal-4ve.com/slow-signin/';
+      // Any tab's update event starts the worker (a tab still settling may send one): stop it
+      // until it stays stopped.
+      const stop = async () => {
+        for (let i = 0; ; i++) {
+          await cdp.send('ServiceWorker.stopAllWorkers');
+          await until(() => status() === 'stopped', 5000, 'the worker stopped');
+          await sleep(300);
+          if (status() === 'stopped') return;
+          assert.ok(i < 5, `the worker keeps starting again (states seen: ${seen.join(', ')})`);
+        }
+      };
+      const body = readFileSync(join(ROOT, 'tests', 'corpus', 'pages', 'paypal-idn-login.html'), 'utf8');
+
+      // 1. A new tab: its server answers after 1.5 s, and the worker runs before that (a content
+      //    script could only have woken it once the page arrived).
+      await stop();
+      const slowPage = 'https://www.xn--pypal-4ve.com/slow-signin/';
       const page = await own.ctx.newPage();
       let answered = false;
-      await page.route(url, async (route) => {
-        await new Promise((r) => setTimeout(r, 1500));
+      await page.route(slowPage, async (route) => {
+        await sleep(1500);
         answered = true;
-        await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: readFileSync(join(ROOT, 'tests', 'corpus', 'pages', 'paypal-idn-login.html')) });
+        await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body });
       });
-      const navigation = page.goto(url, { waitUntil: 'commit' });
+      const navigation = page.goto(slowPage, { waitUntil: 'commit' });
       navigation.catch(() => {}); // (awaited below; a failed check first closes the browser)
-      await until(() => running === true, 1400, 'the worker running while the page is still awaited');
+      await until(() => status() === 'running', 1400, 'the worker running while the new tab\'s page is awaited');
       assert.equal(answered, false, 'the worker was started before the page arrived');
       await navigation;
-      // (The worker that was started again: Playwright gives it a new handle.)
-      const s = await tabState(own.ctx.serviceWorkers().at(-1), url);
-      assert.equal(s.verdict.level, 'red');
+      // (Read through the extension page: the restarted worker has a new Playwright handle.)
+      assert.equal((await tabState(ext, slowPage)).verdict.level, 'red');
+
+      // 2. The same tab navigates: the page arrives at once but its load event waits 1.5 s for an
+      //    image, and the worker runs before the load event (the content script's first message
+      //    comes after it).
+      await stop();
+      const slowLoad = 'https://www.xn--pypal-4ve.com/slow-image-signin/';
+      await page.route(slowLoad, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: body.replace('</body>', '<img src="/slow-logo.png" alt=""></body>') }));
+      await page.route('**/slow-logo.png', async (route) => {
+        await sleep(1500);
+        await route.fulfill({ status: 404, body: '' });
+      });
+      await page.goto(slowLoad, { waitUntil: 'commit' });
+      await until(() => status() === 'running', 1400, 'the worker running while the page loads');
+      assert.notEqual(await page.evaluate(() => document.readyState), 'complete', 'the worker was started before the load event');
+      assert.equal((await tabState(ext, slowLoad)).verdict.level, 'red');
     } finally {
       await own.close();
     }
