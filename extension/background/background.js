@@ -587,7 +587,8 @@ b.onMessage(async (msg, sender) => {
 // both before a content script could ask. A page starting to load is what loads the engine, so
 // the scan after the load event finds it ready; the page pays nothing for it (a content script's
 // message at document_start used to do this, on the page's thread). Other updates (a title, a
-// favicon) wake the worker too, but do not load the engine. An engine that failed to load is
+// favicon) wake the worker too, so the engine is not loaded at every start of the worker, only
+// when something needs it (this, a scan, the popup, an update). An engine that failed to load is
 // tried again here.
 b.onTabUpdated((tabId, change) => {
   if (change.status === 'loading') engine().catch(() => {});
@@ -597,9 +598,6 @@ b.onTabRemoved((tabId) => {
   tabs.delete(tabId);
   b.session.remove(`tab:${tabId}`).catch(() => {});
 });
-
-// (The engine is loaded when something needs it — a page starting to load, a scan, the popup, an
-// update — not at every start of the worker: tab events that need no verdict start it too.)
 
 // A new browser session (session storage starts empty): reports that failed for want of a
 // network or server are due again at once, and opted-in telemetry counts a session. Then the
