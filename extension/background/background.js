@@ -584,17 +584,56 @@ b.onMessage(async (msg, sender) => {
 
 // Tab events start a stopped worker (the browser starts it to deliver them): a new tab's events
 // come before its page has arrived, a navigation's `loading` update when the response commits —
-// both before a content script could ask. A page starting to load is what loads the engine, so
-// the scan after the load event finds it ready; the page pays nothing for it (a content script's
-// message at document_start used to do this, on the page's thread). Other updates (a title, a
-// favicon) wake the worker too, so the engine is not loaded at every start of the worker, only
-// when something needs it (this, a scan, the popup, an update). An engine that failed to load is
-// tried again here.
-b.onTabUpdated((tabId, change) => {
-  if (change.status === 'loading') engine().catch(() => {});
+// both before the page could ask. A page starting to load is what loads the engine, so the scan
+// after the page's load finds it ready. Other updates (a title, a favicon) wake the worker too,
+// so the engine is not loaded at every start of the worker, only when something needs it (this,
+// a scan, the popup, an update). An engine that failed to load is tried again here.
+//
+// The content script is injected when the tab has finished loading (`complete`), not declared
+// in the manifest: a declared one is injected before the page is parsed, and setting up its
+// world and running it cost the page's load a few milliseconds (docs/BENCHMARKS.md, "The content
+// script injected after the load"). A page whose loading never finishes (a request left
+// hanging) gets it LATE_INJECT_MS after its `loading` update; the script then waits for the
+// load event at most 1.5 s after DOMContentLoaded. It scans once per document (a second
+// injection, e.g. after a same-document navigation, does nothing).
+const LATE_INJECT_MS = 2000;
+const CONTENT_SCRIPT = 'content/content.js';
+/** tabId → the timer that injects the content script if the tab's loading does not finish. */
+const lateInjections = new Map();
+
+function cancelLateInjection(tabId) {
+  clearTimeout(lateInjections.get(tabId));
+  lateInjections.delete(tabId);
+}
+
+function injectContentScript(tabId) {
+  cancelLateInjection(tabId);
+  // (Fails on pages the extension may not script — not http(s), the web store —: nothing to scan.)
+  b.injectScript(tabId, CONTENT_SCRIPT).catch(() => {});
+}
+
+b.onTabUpdated((tabId, change, tab) => {
+  if (change.status === 'loading') {
+    engine().catch(() => {});
+    cancelLateInjection(tabId);
+    lateInjections.set(tabId, setTimeout(() => injectContentScript(tabId), LATE_INJECT_MS));
+  } else if (change.status === 'complete') {
+    if (/^https?:/.test(tab?.url ?? '')) injectContentScript(tabId);
+    else cancelLateInjection(tabId);
+  }
+});
+
+// Tabs that finished loading before this worker's listeners existed (the extension was just
+// installed or updated) get their content script now; one still loading gets it
+// from its `complete` update.
+b.onInstalled(() => {
+  b.queryTabs({ status: 'complete', url: ['http://*/*', 'https://*/*'] })
+    .then((open) => open.forEach((tab) => injectContentScript(tab.id)))
+    .catch(() => {});
 });
 
 b.onTabRemoved((tabId) => {
+  cancelLateInjection(tabId);
   tabs.delete(tabId);
   b.session.remove(`tab:${tabId}`).catch(() => {});
 });

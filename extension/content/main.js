@@ -113,8 +113,8 @@ function listen() {
 const MAX_WAIT_AFTER_DOM_MS = 1500;
 
 /**
- * Calls `fn` once, in a task of its own after the load event (so the scan never delays the
- * page's load), or MAX_WAIT_AFTER_DOM_MS after DOMContentLoaded if the load event is late.
+ * Calls `fn` once, in a task of its own after the load event, or MAX_WAIT_AFTER_DOM_MS after
+ * DOMContentLoaded if the load event is late.
  */
 function afterLoad(fn) {
   let started = false;
@@ -125,16 +125,21 @@ function afterLoad(fn) {
   };
   if (document.readyState === 'complete') return go();
   window.addEventListener('load', go, { once: true });
-  const late = () => setTimeout(go, MAX_WAIT_AFTER_DOM_MS); // (best effort: see nextTask)
+  // (best effort: see nextTask)
+  const late = () => {
+    const parsed = performance.getEntriesByType('navigation')[0]?.domContentLoadedEventEnd || performance.now();
+    setTimeout(go, Math.max(0, parsed + MAX_WAIT_AFTER_DOM_MS - performance.now()));
+  };
   if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', late, { once: true });
   else late();
 }
 
-// Injected at document_start (only to be ready early); scans after the load event. Nothing
-// before it touches the extension API: the API's first use in a page sets up its bindings on the
-// page's thread (milliseconds), and before the load event that would delay the page. (The worker
-// is woken as a tab starts loading by its tabs.onUpdated listener, not by this script.)
-if (/^https?:$/.test(location.protocol)) {
+// The worker injects this script when the tab has finished loading (or, for a page whose
+// loading never finishes, 2 s after it began: background.js), so it costs the page's load
+// nothing. Once per document: a second injection (a same-document navigation completes too)
+// finds the flag in this script's own world, which the page cannot see.
+if (/^https?:$/.test(location.protocol) && !globalThis.__ferretwatchScanned) {
+  globalThis.__ferretwatchScanned = true;
   afterLoad(() => {
     listen();
     return run().catch(() => {});

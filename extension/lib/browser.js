@@ -2,7 +2,7 @@
 // in Chromium). Everything else in the extension imports from here, so per-browser differences
 // live in one place. All functions return promises (MV3 `chrome.*` and `browser.*` both do).
 // Loading this module touches no API namespace: the first use of one (`chrome.runtime`...) sets
-// up its bindings, which in a content script at document_start would delay the page.
+// up its bindings, which in a content script should happen only when the script needs them.
 
 const api = globalThis.browser ?? globalThis.chrome;
 
@@ -111,10 +111,13 @@ export async function activeTab() {
   return tab;
 }
 export const getTab = (tabId) => api.tabs.get(tabId);
+export const queryTabs = (query) => api.tabs.query(query);
 export const updateTab = (tabId, props) => api.tabs.update(tabId, props);
 export const createTab = (props) => api.tabs.create(props);
 export const onTabRemoved = (fn) => api.tabs.onRemoved.addListener(fn);
 export const onTabUpdated = (fn) => api.tabs.onUpdated.addListener(fn);
+/** Runs an extension script file in a tab's top frame (its content-script world). */
+export const injectScript = (tabId, file) => api.scripting.executeScript({ target: { tabId }, files: [file] });
 export const openOptions = () => api.runtime.openOptionsPage();
 
 // --- alarms ----------------------------------------------------------------------------------

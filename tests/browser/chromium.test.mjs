@@ -304,6 +304,59 @@ describe('Chromium', () => {
     writeFileSync(join(dir, 'chromium.json'), JSON.stringify(batch));
   });
 
+  test('the content script comes after the page\'s load: it adds nothing before the load event, a page that never finishes loading is scanned anyway, and one document is scanned once', async () => {
+    const body = readFileSync(join(ROOT, 'tests', 'corpus', 'pages', 'paypal-idn-login.html'), 'utf8');
+    const ext = await browser.ctx.newPage();
+    await ext.goto(`chrome-extension://${EXTENSION_ID}/pages/safe.html`);
+    const pagesScanned = async () => (await ext.evaluate(() => chrome.runtime.sendMessage({ type: 'popupState' }))).health.pages;
+    // 1. Nothing of the extension runs in the page before its load event, which an image holds
+    //    back 800 ms: no content-script world exists until then (CDP reports every execution
+    //    context created; a script declared in the manifest gets its world as the page commits).
+    const page = await browser.ctx.newPage();
+    const cdp = await browser.ctx.newCDPSession(page);
+    const contexts = [];
+    cdp.on('Runtime.executionContextCreated', ({ context }) => contexts.push({ name: context.name, origin: context.origin, type: context.auxData?.type, at: Date.now() }));
+    await cdp.send('Runtime.enable');
+    const url = 'https://www.xn--pypal-4ve.com/after-load-signin/';
+    await page.route(url, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: body.replace('</body>', '<img src="/slow-logo.png" alt=""></body>') }));
+    await page.route('**/slow-logo.png', async (route) => {
+      await new Promise((r) => setTimeout(r, 800));
+      await route.fulfill({ status: 404, body: '' });
+    });
+    await page.goto(url, { waitUntil: 'load' });
+    const loadedAt = Date.now();
+    assert.equal((await tabState(browser.sw, url)).verdict.level, 'red');
+    const ours = contexts.filter((c) => c.type === 'isolated' && c.origin.includes(EXTENSION_ID));
+    assert.equal(ours.length, 1, `one content-script world: ${JSON.stringify(contexts)}`);
+    assert.ok(ours[0].at >= loadedAt - 100, `the content script's world was created ${loadedAt - ours[0].at} ms before the load event`);
+
+    // 2. One document, one scan: same-document navigations complete again, and a second
+    //    injection does nothing.
+    const scansBefore = await pagesScanned();
+    await page.evaluate(() => {
+      history.pushState({}, '', '#step-2');
+      location.hash = 'step-3';
+    });
+    await new Promise((r) => setTimeout(r, 1500));
+    assert.equal(await pagesScanned(), scansBefore, 'no second scan of the same document');
+    await page.close({ runBeforeUnload: false });
+    await ext.close();
+
+    // 3. A page whose loading never finishes (an image that never answers) is scanned anyway.
+    const hanging = 'https://www.xn--pypal-4ve.com/hanging-signin/';
+    const stuck = await browser.ctx.newPage();
+    await stuck.route(hanging, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: body.replace('</body>', '<img src="/never.png" alt=""></body>') }));
+    let release;
+    await stuck.route('**/never.png', (route) => new Promise((r) => (release = r)).then(() => route.fulfill({ status: 404, body: '' })));
+    const t0 = Date.now();
+    await stuck.goto(hanging, { waitUntil: 'domcontentloaded' });
+    assert.equal((await tabState(browser.sw, hanging, { timeout: 8000 })).verdict.level, 'red');
+    assert.notEqual(await stuck.evaluate(() => document.readyState), 'complete', 'scanned while the page still loads');
+    assert.ok(Date.now() - t0 < 6000, `scanned ${Date.now() - t0} ms after the navigation began`);
+    release?.();
+    await stuck.close({ runBeforeUnload: false });
+  });
+
   test('a stopped worker is woken as a tab starts loading: a new tab before its page arrives, a navigation before its load event', async () => {
     // Its own browser: stopping the worker would leave the shared browser's worker handle dead.
     const own = await launch({ proxyUrl: servers.proxyUrl });
