@@ -612,14 +612,13 @@ function injectContentScript(tabId) {
   b.injectScript(tabId, CONTENT_SCRIPT).catch(() => {});
 }
 
-b.onTabUpdated((tabId, change, tab) => {
+b.onTabUpdated((tabId, change) => {
   if (change.status === 'loading') {
     engine().catch(() => {});
     cancelLateInjection(tabId);
     lateInjections.set(tabId, setTimeout(() => injectContentScript(tabId), LATE_INJECT_MS));
   } else if (change.status === 'complete') {
-    if (/^https?:/.test(tab?.url ?? '')) injectContentScript(tabId);
-    else cancelLateInjection(tabId);
+    injectContentScript(tabId);
   }
 });
 
