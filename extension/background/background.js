@@ -622,11 +622,13 @@ b.onTabUpdated((tabId, change) => {
   }
 });
 
-// Tabs that finished loading before this worker's listeners existed (the extension was just
-// installed or updated) get their content script now; one still loading gets it
-// from its `complete` update.
+// Tabs already open when the extension is installed or updated get their content script now,
+// whether or not they have finished loading (the script waits for the load event itself). A
+// tab still loading cannot be left to its `complete` update: on the worker's first run Chromium
+// drops tab updates that race with the registration of its listeners (a tab that was `loading`
+// in this query sent no update at all — seen in the locale tests).
 b.onInstalled(() => {
-  b.queryTabs({ status: 'complete', url: ['http://*/*', 'https://*/*'] })
+  b.queryTabs({ url: ['http://*/*', 'https://*/*'] })
     .then((open) => open.forEach((tab) => injectContentScript(tab.id)))
     .catch(() => {});
 });

@@ -69,8 +69,34 @@ export async function tabState(sw, url, { timeout = 10000 } = {}) {
       return { tabId, verdict: all[key].verdict, badge: { color, text } };
     }, url);
     if (s) return s;
-    if (Date.now() > until) throw new Error(`no verdict for ${url} within ${timeout} ms`);
+    if (Date.now() > until) throw new Error(`no verdict for ${url} within ${timeout} ms; ${await tabDiagnosis(sw, url)}`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * What the extension sees of the tabs showing `url`, for a failure message: their loading status
+ * and whether the content script has run in their document (its flag, read in its own world).
+ */
+async function tabDiagnosis(sw, url) {
+  try {
+    const seen = await sw.evaluate(async (u) => {
+      const bare = (x) => (x ?? '').split('#')[0];
+      const all = await chrome.tabs.query({});
+      return Promise.all(
+        all
+          .filter((t) => bare(t.url) === bare(u) || bare(t.pendingUrl) === bare(u))
+          .map(async (t) => {
+            const ran = await chrome.scripting
+              .executeScript({ target: { tabId: t.id }, func: () => globalThis.__ferretwatchScanned ?? false })
+              .then(([r]) => r.result, (e) => `unknown (${e.message})`);
+            return `tab ${t.id}: status ${t.status}, content script ran: ${ran}`;
+          }),
+      );
+    }, url);
+    return seen.length ? seen.join('; ') : 'no tab shows it';
+  } catch (e) {
+    return `tabs not readable (${e.message})`;
   }
 }
 
