@@ -255,6 +255,19 @@ const firstSeen = new FirstSeenStore(b.local);
 firstSeen.ready().catch(() => {});
 /** tabId → {verdict, features, at}. */
 const tabs = new Map();
+/**
+ * Tabs closed in this worker's life (ids are never reused in a browser session): a scan that
+ * finishes after its tab closed records nothing. Bounded: the oldest ids are forgotten first.
+ */
+const closedTabs = new Set();
+const CLOSED_TABS_KEPT = 1000;
+
+function forgetTab(tabId) {
+  closedTabs.add(tabId);
+  if (closedTabs.size > CLOSED_TABS_KEPT) closedTabs.delete(closedTabs.values().next().value);
+  tabs.delete(tabId);
+  b.session.remove(`tab:${tabId}`).catch(() => {});
+}
 
 async function tabRecord(tabId) {
   return tabs.get(tabId) ?? (await b.session.get(`tab:${tabId}`));
@@ -310,16 +323,17 @@ async function scan(features, tabId, timing = {}) {
     setTimeout(firstVerdictSent, 0); // (after the reply)
   }
   const record = { verdict, features: summaryOf(f), at: now };
-  if (tabId !== undefined) tabs.set(tabId, record);
+  if (tabId !== undefined && !closedTabs.has(tabId)) tabs.set(tabId, record);
   // The reply goes out first; then the cache, the badge and the session copy (in that order:
-  // whoever sees the session copy also sees the badge and the cache).
+  // whoever sees the session copy also sees the badge and the cache). The tab may close at any
+  // point: its removal drops the record, and the session copy is written only while the record
+  // is still there (a copy written after the removal would outlive the tab).
   afterReply(async () => {
     if (verdict.partial) await noteSelfProtect('partials');
     if (isNew) await firstSeen.flush();
-    if (tabId !== undefined && tabs.get(tabId) === record) {
-      await showBadge(tabId, verdict.level);
-      await b.session.set(`tab:${tabId}`, record);
-    }
+    if (tabId === undefined || tabs.get(tabId) !== record) return;
+    await showBadge(tabId, verdict.level);
+    if (tabs.get(tabId) === record) await b.session.set(`tab:${tabId}`, record);
   });
   return verdict;
 }
@@ -635,8 +649,7 @@ b.onInstalled(() => {
 
 b.onTabRemoved((tabId) => {
   cancelLateInjection(tabId);
-  tabs.delete(tabId);
-  b.session.remove(`tab:${tabId}`).catch(() => {});
+  forgetTab(tabId);
 });
 
 // A new browser session (session storage starts empty): reports that failed for want of a

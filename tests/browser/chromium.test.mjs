@@ -128,6 +128,25 @@ describe('Chromium', () => {
     assert.deepEqual(levelDiffs, [], 'verdicts differ between native and browser features');
   });
 
+  test('a tab closed while its page is being scanned leaves no verdict behind', async () => {
+    // Tabs closed at moments around their scan (the content script comes at the load event):
+    // whichever way the scan and the closing race, nothing of a closed tab stays in the session.
+    const before = await browser.sw.evaluate(async () => Object.keys(await chrome.storage.session.get(null)).filter((k) => k.startsWith('tab:')));
+    for (const delay of [0, 2, 5, 10, 15, 20, 30, 40, 60, 80, 120, 200]) {
+      const page = await browser.ctx.newPage();
+      await page.goto(RED_PAGE, { waitUntil: 'load' });
+      await page.waitForTimeout(delay);
+      await page.close({ runBeforeUnload: false });
+    }
+    await new Promise((r) => setTimeout(r, 1500)); // (scans still in flight finish)
+    const left = await browser.sw.evaluate(async (old) => {
+      const open = new Set((await chrome.tabs.query({})).map((t) => t.id));
+      const all = await chrome.storage.session.get(null);
+      return Object.keys(all).filter((k) => k.startsWith('tab:') && !old.includes(k) && !open.has(Number(k.slice(4))));
+    }, before);
+    assert.deepEqual(left, [], 'verdicts kept for closed tabs');
+  });
+
   test('fresh domain: the first visit raises new_domain_local_first_seen, the cache is local', async () => {
     await browser.sw.evaluate(() => chrome.storage.local.set({ firstSeen: {} }));
     const page = await browser.ctx.newPage();
