@@ -57,11 +57,13 @@ export async function tabState(sw, url, { timeout = 10000 } = {}) {
   const until = Date.now() + timeout;
   for (;;) {
     const s = await sw.evaluate(async (u) => {
-      // (The extension has no "tabs" permission, so tabs are found by their stored verdict.)
+      // (Tabs are found by their stored verdict; only open tabs count — the test of closed tabs
+      // checks that none keeps one.)
       const all = await chrome.storage.session.get(null);
+      const open = new Set((await chrome.tabs.query({})).map((t) => t.id));
       // Pages may rewrite their fragment (history.pushState floods): compare without it.
       const bare = (x) => x.split('#')[0];
-      const key = Object.keys(all).find((k) => k.startsWith('tab:') && bare(all[k].verdict.url) === bare(u));
+      const key = Object.keys(all).find((k) => k.startsWith('tab:') && open.has(Number(k.slice(4))) && bare(all[k].verdict.url) === bare(u));
       if (!key) return null;
       const tabId = Number(key.slice(4));
       const color = await chrome.action.getBadgeBackgroundColor({ tabId });
