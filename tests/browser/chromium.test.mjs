@@ -409,38 +409,42 @@ describe('Chromium', () => {
         }
       };
       const body = readFileSync(join(ROOT, 'tests', 'corpus', 'pages', 'paypal-idn-login.html'), 'utf8');
+      // How long the page (1.) and its image (2.) are held back. The worker is expected to run
+      // before, with some room: a worker's start takes 0.2-0.4 s here, more on a loaded machine
+      // (1.5 s was too little once in a full local run).
+      const HELD_MS = 3000;
 
-      // 1. A new tab: its server answers after 1.5 s, and the worker runs before that (a content
+      // 1. A new tab: its server answers after HELD_MS, and the worker runs before that (a content
       //    script could only have woken it once the page arrived).
       await stop();
       const slowPage = 'https://www.xn--pypal-4ve.com/slow-signin/';
       const page = await own.ctx.newPage();
       let answered = false;
       await page.route(slowPage, async (route) => {
-        await sleep(1500);
+        await sleep(HELD_MS);
         answered = true;
         await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body });
       });
       const navigation = page.goto(slowPage, { waitUntil: 'commit' });
       navigation.catch(() => {}); // (awaited below; a failed check first closes the browser)
-      await until(() => status() === 'running', 1400, 'the worker running while the new tab\'s page is awaited');
+      await until(() => status() === 'running', HELD_MS - 100, 'the worker running while the new tab\'s page is awaited');
       assert.equal(answered, false, 'the worker was started before the page arrived');
       await navigation;
       // (Read through the extension page: the restarted worker has a new Playwright handle.)
       assert.equal((await tabState(ext, slowPage)).verdict.level, 'red');
 
-      // 2. The same tab navigates: the page arrives at once but its load event waits 1.5 s for an
-      //    image, and the worker runs before the load event (the content script's first message
+      // 2. The same tab navigates: the page arrives at once but its load event waits HELD_MS for
+      //    an image, and the worker runs before the load event (the content script's first message
       //    comes after it).
       await stop();
       const slowLoad = 'https://www.xn--pypal-4ve.com/slow-image-signin/';
       await page.route(slowLoad, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: body.replace('</body>', '<img src="/slow-logo.png" alt=""></body>') }));
       await page.route('**/slow-logo.png', async (route) => {
-        await sleep(1500);
+        await sleep(HELD_MS);
         await route.fulfill({ status: 404, body: '' });
       });
       await page.goto(slowLoad, { waitUntil: 'commit' });
-      await until(() => status() === 'running', 1400, 'the worker running while the page loads');
+      await until(() => status() === 'running', HELD_MS - 100, 'the worker running while the page loads');
       assert.notEqual(await page.evaluate(() => document.readyState), 'complete', 'the worker was started before the load event');
       assert.equal((await tabState(ext, slowLoad)).verdict.level, 'red');
     } finally {
