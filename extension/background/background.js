@@ -626,13 +626,17 @@ function injectContentScript(tabId) {
   b.injectScript(tabId, CONTENT_SCRIPT).catch(() => {});
 }
 
-b.onTabUpdated((tabId, change) => {
+b.onTabUpdated((tabId, change, tab) => {
   if (change.status === 'loading') {
     engine().catch(() => {});
     cancelLateInjection(tabId);
     lateInjections.set(tabId, setTimeout(() => injectContentScript(tabId), LATE_INJECT_MS));
   } else if (change.status === 'complete') {
-    injectContentScript(tabId);
+    // Only a web page's own `complete`: the injection goes to the tab's current document, and a
+    // worker woken by a new tab gets that tab's `about:blank` update late, when the tab is
+    // already loading its page — injecting then would put the script into the page mid-load.
+    if (/^https?:/.test(tab?.url ?? '')) injectContentScript(tabId);
+    else cancelLateInjection(tabId);
   }
 });
 
