@@ -262,13 +262,6 @@ const tabs = new Map();
 const closedTabs = new Set();
 const CLOSED_TABS_KEPT = 1000;
 
-function forgetTab(tabId) {
-  closedTabs.add(tabId);
-  if (closedTabs.size > CLOSED_TABS_KEPT) closedTabs.delete(closedTabs.values().next().value);
-  tabs.delete(tabId);
-  b.session.remove(`tab:${tabId}`).catch(() => {});
-}
-
 async function tabRecord(tabId) {
   return tabs.get(tabId) ?? (await b.session.get(`tab:${tabId}`));
 }
@@ -653,7 +646,10 @@ b.onInstalled(() => {
 
 b.onTabRemoved((tabId) => {
   cancelLateInjection(tabId);
-  forgetTab(tabId);
+  closedTabs.add(tabId);
+  if (closedTabs.size > CLOSED_TABS_KEPT) closedTabs.delete(closedTabs.values().next().value);
+  tabs.delete(tabId);
+  b.session.remove(`tab:${tabId}`).catch(() => {});
 });
 
 // A new browser session (session storage starts empty): reports that failed for want of a

@@ -37,6 +37,10 @@ async function seedFirstSeen(sw) {
   await sw.evaluate((s) => chrome.storage.local.set({ firstSeen: s }), seeded);
 }
 
+/** The red corpus login page, served under test-only URLs (optionally with an image whose answer the test controls). */
+const LOGIN_PAGE = readFileSync(join(ROOT, 'tests', 'corpus', 'pages', 'paypal-idn-login.html'), 'utf8');
+const loginWithImage = (src) => LOGIN_PAGE.replace('</body>', `<img src="${src}" alt=""></body>`);
+
 async function visit(page, url) {
   await page.goto(url, { waitUntil: 'commit' });
   return tabState(browser.sw, url);
@@ -324,7 +328,6 @@ describe('Chromium', () => {
   });
 
   test('the content script comes after the page\'s load: it adds nothing before the load event, a page that never finishes loading is scanned anyway, and one document is scanned once', async () => {
-    const body = readFileSync(join(ROOT, 'tests', 'corpus', 'pages', 'paypal-idn-login.html'), 'utf8');
     const ext = await browser.ctx.newPage();
     await ext.goto(`chrome-extension://${EXTENSION_ID}/pages/safe.html`);
     const pagesScanned = async () => (await ext.evaluate(() => chrome.runtime.sendMessage({ type: 'popupState' }))).health.pages;
@@ -337,7 +340,7 @@ describe('Chromium', () => {
     cdp.on('Runtime.executionContextCreated', ({ context }) => contexts.push({ name: context.name, origin: context.origin, type: context.auxData?.type, at: Date.now() }));
     await cdp.send('Runtime.enable');
     const url = 'https://www.xn--pypal-4ve.com/after-load-signin/';
-    await page.route(url, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: body.replace('</body>', '<img src="/slow-logo.png" alt=""></body>') }));
+    await page.route(url, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: loginWithImage('/slow-logo.png') }));
     await page.route('**/slow-logo.png', async (route) => {
       await new Promise((r) => setTimeout(r, 800));
       await route.fulfill({ status: 404, body: '' });
@@ -364,7 +367,7 @@ describe('Chromium', () => {
     // 3. A page whose loading never finishes (an image that never answers) is scanned anyway.
     const hanging = 'https://www.xn--pypal-4ve.com/hanging-signin/';
     const stuck = await browser.ctx.newPage();
-    await stuck.route(hanging, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: body.replace('</body>', '<img src="/never.png" alt=""></body>') }));
+    await stuck.route(hanging, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: loginWithImage('/never.png') }));
     let release;
     await stuck.route('**/never.png', (route) => new Promise((r) => (release = r)).then(() => route.fulfill({ status: 404, body: '' })));
     const t0 = Date.now();
@@ -408,7 +411,6 @@ describe('Chromium', () => {
           assert.ok(i < 5, `the worker keeps starting again (states seen: ${seen.join(', ')})`);
         }
       };
-      const body = readFileSync(join(ROOT, 'tests', 'corpus', 'pages', 'paypal-idn-login.html'), 'utf8');
       // How long the page (1.) and its image (2.) are held back. The worker is expected to run
       // before, with some room: a worker's start takes 0.2-0.4 s here, more on a loaded machine
       // (1.5 s was too little once in a full local run).
@@ -423,7 +425,7 @@ describe('Chromium', () => {
       await page.route(slowPage, async (route) => {
         await sleep(HELD_MS);
         answered = true;
-        await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body });
+        await route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: LOGIN_PAGE });
       });
       const navigation = page.goto(slowPage, { waitUntil: 'commit' });
       navigation.catch(() => {}); // (awaited below; a failed check first closes the browser)
@@ -438,7 +440,7 @@ describe('Chromium', () => {
       //    comes after it).
       await stop();
       const slowLoad = 'https://www.xn--pypal-4ve.com/slow-image-signin/';
-      await page.route(slowLoad, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: body.replace('</body>', '<img src="/slow-logo.png" alt=""></body>') }));
+      await page.route(slowLoad, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: loginWithImage('/slow-logo.png') }));
       await page.route('**/slow-logo.png', async (route) => {
         await sleep(HELD_MS);
         await route.fulfill({ status: 404, body: '' });
