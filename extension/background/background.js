@@ -3,7 +3,7 @@
 // first-seen cache, the per-tab verdicts and badges, settings/policy and the report queue.
 //
 // Messages (from content scripts and extension pages; see handlers below):
-//   scan {features, timing}      → {verdict} and the badge of the sender's tab
+//   scan {features, document}    → {verdict, text, timing} and the badge of the sender's tab
 //   popupState {tabId}           → everything the popup shows
 //   updateNow {}, updateStatus {} → rule updates now / their state (extension pages; updates.js)
 //   trust {tabId, domain, trusted}, leave {}, openReport {tabId}, reportDraft {tabId},
@@ -253,7 +253,7 @@ function serialized(fn) {
 // copy for the popup and report pages after a worker restart).
 const firstSeen = new FirstSeenStore(b.local);
 firstSeen.ready().catch(() => {});
-/** tabId → {verdict, features, at}. */
+/** tabId → {verdict, features, at, document} (`document`: the content script's token for its page). */
 const tabs = new Map();
 /**
  * Tabs closed in this worker's life (ids are never reused in a browser session): a scan that
@@ -290,7 +290,7 @@ async function engineForPage() {
   }
 }
 
-async function scan(features, tabId, timing = {}) {
+async function scan(features, tabId, timing = {}, document = null) {
   const url = new URL(features.url);
   const now = Date.now();
   const ready = engineForPage();
@@ -315,7 +315,7 @@ async function scan(features, tabId, timing = {}) {
     state.firstVerdictMs = performance.now(); // since the worker started (its time origin)
     setTimeout(firstVerdictSent, 0); // (after the reply)
   }
-  const record = { verdict, features: summaryOf(f), at: now };
+  const record = { verdict, features: summaryOf(f), at: now, document };
   if (tabId !== undefined && !closedTabs.has(tabId)) tabs.set(tabId, record);
   // The reply goes out first; then the cache, the badge and the session copy (in that order:
   // whoever sees the session copy also sees the badge and the cache). The tab may close at any
@@ -454,7 +454,7 @@ const handlers = {
     // its round trip into message, worker and reply.
     const recvAt = performance.timeOrigin + performance.now();
     const timing = { recvAt };
-    const verdict = await scan(msg.features, sender.tab?.id, timing);
+    const verdict = await scan(msg.features, sender.tab?.id, timing, msg.document ?? null);
     // A warning's words travel with the verdict (the worker's translations are loaded; the
     // content script's first lookup would block the page): only for what the page will show.
     const warn = !verdict.trusted && (verdict.level === 'red' || verdict.level === 'yellow');
@@ -619,7 +619,44 @@ function injectContentScript(tabId) {
   b.injectScript(tabId, CONTENT_SCRIPT).catch(() => {});
 }
 
+/**
+ * Drops a tab's verdict once the tab shows another document than the one it was made for (a new
+ * page, a reload, a page the extension cannot scan): the popup and a report would otherwise speak
+ * of the page before, and say "safe" on the page after. The tab's content script answers with
+ * its document's token; a same-document navigation (a fragment, pushState) keeps the verdict.
+ * The browser clears the tab's badge itself when the tab navigates.
+ */
+async function forgetOtherDocument(tabId) {
+  const record = await tabRecord(tabId);
+  if (!record) return;
+  const current = await b.sendToTab(tabId, { type: 'document' });
+  if (current && current === record.document) return;
+  const now = tabs.get(tabId);
+  if (now !== undefined && now !== record) return; // (a newer verdict came meanwhile)
+  tabs.delete(tabId);
+  await b.session.remove(`tab:${tabId}`);
+}
+
+/** tabId → whether another check is due after the one running (a pushState flood: one at a time). */
+const documentChecks = new Map();
+
+function checkDocument(tabId) {
+  if (documentChecks.has(tabId)) {
+    documentChecks.set(tabId, true);
+    return;
+  }
+  documentChecks.set(tabId, false);
+  forgetOtherDocument(tabId)
+    .catch(() => {})
+    .finally(() => {
+      const again = documentChecks.get(tabId);
+      documentChecks.delete(tabId);
+      if (again) checkDocument(tabId);
+    });
+}
+
 b.onTabUpdated((tabId, change, tab) => {
+  if (change.status) checkDocument(tabId);
   if (change.status === 'loading') {
     engine().catch(() => {});
     cancelLateInjection(tabId);

@@ -12,6 +12,14 @@ import { showBulletin } from './bulletin.js';
 const PHASH_BUDGET_MS = 25;
 let dismissed = false;
 
+/**
+ * This document's token. The worker keeps it with the document's verdict and asks the tab for
+ * it when the tab navigates: a same-document navigation (a fragment, pushState) answers with the
+ * same token, a new document with another or none, and the verdict is then dropped
+ * (background.js `forgetOtherDocument`). Not a secret: only the extension can ask.
+ */
+const DOCUMENT = Array.from(crypto.getRandomValues(new Uint32Array(2)), (n) => n.toString(36)).join('-');
+
 /** Shared clock of the content script and the worker (ms since the epoch, sub-ms precision). */
 const clock = () => performance.timeOrigin + performance.now();
 
@@ -53,7 +61,7 @@ async function run() {
   const sentAt = performance.timeOrigin + t1;
   // (A red or yellow verdict comes with its warning's words, translated by the worker: the
   // content script never looks a message up, see words.js `alertText`.)
-  const { verdict, text, timing } = await send({ type: 'scan', features });
+  const { verdict, text, timing } = await send({ type: 'scan', features, document: DOCUMENT });
   const gotAt = clock();
   render(verdict, text);
   const t2 = performance.now();
@@ -92,8 +100,9 @@ function render(verdict, text) {
 
 /**
  * Messages from the worker about this page: a rescan (the site was trusted or untrusted, the
- * settings changed) and a signed campaign bulletin (the worker applies its scope and frequency
- * cap). Both follow a scan, so the listener is added with the first one.
+ * settings changed), a signed campaign bulletin (the worker applies its scope and frequency
+ * cap) and the question which document this is. All follow a scan, so the listener is added with
+ * the first one.
  */
 function listen() {
   onMessage((msg) => {
@@ -101,6 +110,7 @@ function listen() {
       dismissed = false;
       return run();
     }
+    if (msg?.type === 'document') return DOCUMENT;
     if (msg?.type === 'bulletin') {
       showBulletin(msg.bulletin, msg.text);
       return null;
@@ -142,6 +152,13 @@ if (/^https?:$/.test(location.protocol) && !globalThis.__ferretwatchScanned) {
   globalThis.__ferretwatchScanned = true;
   afterLoad(() => {
     listen();
+    // A page restored from the back/forward cache is this same document, but when the tab left
+    // it the browser cleared the tab's badge and the worker dropped its verdict: scan it again
+    // (a warning the person dismissed stays dismissed; one they left by "Go back to safety"
+    // shows again).
+    window.addEventListener('pageshow', (e) => {
+      if (e.persisted) run().catch(() => {});
+    });
     return run().catch(() => {});
   });
 }

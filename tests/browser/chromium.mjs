@@ -17,7 +17,7 @@ export const NO_NETWORK_FLAGS = ['--headless=new', '--no-sandbox', '--disable-gp
  * Launches Chromium. `extension: false` gives the same browser without it (for comparisons).
  * Returns {ctx, sw, extensionId, close}.
  */
-export async function launch({ proxyUrl, extension = true, locale = 'en-US', viewport = { width: 1100, height: 800 }, headless = true } = {}) {
+export async function launch({ proxyUrl, extension = true, locale = 'en-US', viewport = { width: 1100, height: 800 }, headless = true, bfcache = true } = {}) {
   const dir = mkdtempSync(join(tmpdir(), 'fw-chromium-'));
   const args = [...NO_NETWORK_FLAGS.filter((f) => headless || f !== '--headless=new'), `--lang=${locale}`];
   if (proxyUrl) args.push(`--proxy-server=${proxyUrl}`, '--proxy-bypass-list=<-loopback>');
@@ -26,7 +26,7 @@ export async function launch({ proxyUrl, extension = true, locale = 'en-US', vie
     executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
     headless: false,
     args,
-    ignoreDefaultArgs: extension ? ['--disable-extensions'] : [],
+    ignoreDefaultArgs: [...(extension ? ['--disable-extensions'] : []), ...(bfcache ? ['--disable-back-forward-cache'] : [])],
     ignoreHTTPSErrors: true,
     viewport,
     locale,

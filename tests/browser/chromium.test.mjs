@@ -151,6 +151,66 @@ describe('Chromium', () => {
     assert.deepEqual(left, [], 'verdicts kept for closed tabs');
   });
 
+  test('a tab\'s verdict follows its document: back/forward cache, same-document navigations, a new page still loading, a page that cannot be scanned', async () => {
+    const session = (tabId) => browser.sw.evaluate(async (id) => (await chrome.storage.session.get(`tab:${id}`))[`tab:${id}`] ?? null, tabId);
+    const popupHeadline = async (tabId) => {
+      const popup = await browser.ctx.newPage();
+      await popup.goto(`chrome-extension://${EXTENSION_ID}/popup/popup.html?tab=${tabId}`);
+      await popup.waitForSelector('body[data-ready=true]');
+      const text = await popup.textContent('#headline');
+      await popup.close();
+      return text;
+    };
+    const verdictGone = async (tabId, ms) => {
+      const end = Date.now() + ms;
+      while ((await session(tabId)) !== null) {
+        if (Date.now() > end) return false;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      return true;
+    };
+    const NOT_CHECKED = 'FerretWatch has not checked this page (only web pages are checked).';
+    const page = await browser.ctx.newPage();
+    const red = await visit(page, RED_PAGE);
+    // 1. Back to a red page restored from the back/forward cache (the same document: no load,
+    //    no injection): the browser cleared its badge when the tab left it; it is red again, and
+    //    the popup does not show the page in between.
+    await page.evaluate(() => { window.fwSameDocument = true; });
+    await visit(page, 'https://www.paypal.com/signin');
+    await page.goBack({ waitUntil: 'commit' });
+    assert.equal(await page.evaluate(() => window.fwSameDocument ?? false), true, 'the page came from the back/forward cache');
+    const back = await tabState(browser.sw, RED_PAGE);
+    assert.equal(back.tabId, red.tabId);
+    assert.equal(back.verdict.level, 'red');
+    assert.deepEqual(back.badge, red.badge);
+    assert.equal(await popupHeadline(red.tabId), 'This page is pretending to be PayPal.');
+    // 2. Same-document navigations (pushState, a fragment) keep the verdict.
+    const { document } = await session(red.tabId);
+    await page.evaluate(() => history.pushState({}, '', '/signin/step-2'));
+    await page.evaluate(() => { location.hash = 'password'; });
+    await page.waitForTimeout(500); // (the tab's two updates and the worker's check of each)
+    const kept = await session(red.tabId);
+    assert.equal(kept?.verdict.level, 'red', 'verdict dropped after a same-document navigation');
+    assert.equal(kept.document, document);
+    // 3. A new page shown but still loading (an image holds its load event): the red verdict of
+    //    the page before is gone at once, not left until the new page's own verdict.
+    const held = 'https://www.paypal.com/us/held-image';
+    let release;
+    await page.route(held, (route) => route.fulfill({ status: 200, contentType: 'text/html; charset=utf-8', body: '<!doctype html><title>PayPal</title><p>Loading</p><img src="/held.png" alt="">' }));
+    await page.route('**/held.png', (route) => new Promise((r) => (release = r)).then(() => route.fulfill({ status: 404, body: '' })));
+    await page.goto(held, { waitUntil: 'commit' });
+    // (Looked for within 1.5 s: a page still loading 2 s after it began is scanned anyway.)
+    assert.ok(await verdictGone(red.tabId, 1500), 'the previous page\'s verdict stayed while the next one loaded');
+    assert.equal(await popupHeadline(red.tabId), NOT_CHECKED);
+    release();
+    // 4. A page the extension cannot scan: no verdict, and the popup says so.
+    await visit(page, RED_PAGE);
+    await page.goto('data:text/html,<p>not a web page</p>');
+    assert.ok(await verdictGone(red.tabId, 3000), 'a verdict left on a page that cannot be scanned');
+    assert.equal(await popupHeadline(red.tabId), NOT_CHECKED);
+    await page.close();
+  });
+
   test('fresh domain: the first visit raises new_domain_local_first_seen, the cache is local', async () => {
     await browser.sw.evaluate(() => chrome.storage.local.set({ firstSeen: {} }));
     const page = await browser.ctx.newPage();

@@ -474,6 +474,49 @@ describe('Firefox ESR', () => {
     assert.ok(!second.verdict.findings.some((f) => f.signal === 'new_domain_local_first_seen'));
   });
 
+  test('a tab\'s verdict follows its document: back/forward cache, same-document navigations, a page that cannot be scanned', async () => {
+    // (fw-cacheable: served without no-store, which keeps a page out of Firefox's cache.)
+    const url = `${redPage()}&fw-cacheable`;
+    const red = await visit(url);
+    const record = () => inExtension(`return (await browser.storage.session.get('tab:' + arguments[0]))['tab:' + arguments[0]] ?? null;`, red.tabId);
+    const popupHeadline = async () => {
+      await d.switchTo().window(extHandle);
+      await d.get(`${EXT_ORIGIN}/popup/popup.html?tab=${red.tabId}`);
+      await d.wait(until.elementLocated(By.css('body[data-ready=true]')), 10000);
+      const text = await d.findElement(By.id('headline')).getText();
+      await d.get(`${EXT_ORIGIN}/popup/popup.html`);
+      await d.switchTo().window(pageHandle);
+      return text;
+    };
+    // 1. Back to the red page from the back/forward cache (the same document): red again.
+    await d.switchTo().window(pageHandle);
+    await d.executeScript('window.fwSameDocument = true;');
+    await visit('https://www.paypal.com/signin');
+    await d.switchTo().window(pageHandle);
+    await d.navigate().back();
+    assert.equal(await d.executeScript('return window.fwSameDocument ?? false;'), true, 'the page came from the back/forward cache');
+    const back = await verdictFor(url);
+    assert.equal(back.tabId, red.tabId);
+    assert.equal(back.verdict.level, 'red');
+    assert.deepEqual(back.badge, red.badge);
+    assert.equal(await popupHeadline(), 'This page is pretending to be PayPal.');
+    // 2. Same-document navigations (pushState, a fragment) keep the verdict.
+    const { document } = await record();
+    await d.switchTo().window(pageHandle);
+    await d.executeScript("history.pushState({}, '', '/signin/step-2'); location.hash = 'password';");
+    await d.sleep(500); // (the tab's updates and the worker's check of each)
+    const kept = await record();
+    assert.equal(kept?.verdict.level, 'red', 'verdict dropped after a same-document navigation');
+    assert.equal(kept.document, document);
+    // 3. A page the extension cannot scan: no verdict, and the popup says so.
+    await d.switchTo().window(pageHandle);
+    await d.get('data:text/html,<p>not a web page</p>');
+    const end = Date.now() + 3000;
+    while ((await record()) !== null && Date.now() < end) await d.sleep(50);
+    assert.equal(await record(), null, 'a verdict left on a page that cannot be scanned');
+    assert.equal(await popupHeadline(), t_en('popupNotChecked'));
+  });
+
   test('a wasm crash is survived: the engine is re-created, the crash is counted', async () => {
     const r = await inExtension(`return browser.runtime.sendMessage({ type: 'debugCrash' });`);
     assert.equal(r.crashed, true, JSON.stringify(r));

@@ -92,7 +92,10 @@ export async function startServers({ pages = [...corpus(), ...demo()] } = {}) {
       res.writeHead(404, { 'Content-Type': 'text/plain' }).end('not in the test site map');
       return;
     }
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': 'no-store' }).end(readFileSync(file));
+    // Every visit fetches the page again (no-store), except where the URL carries `fw-cacheable`:
+    // Firefox keeps no no-store page in its back/forward cache, which a test needs.
+    const cache = u.searchParams.has('fw-cacheable') ? 'no-cache' : 'no-store';
+    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': cache }).end(readFileSync(file));
   };
   const { key, cert } = selfSignedCert();
   const tlsSite = http.createServer(serve('https'));
