@@ -3,9 +3,10 @@
 // first-seen cache, the per-tab verdicts and badges, settings/policy and the report queue.
 //
 // Messages (from content scripts and extension pages; see handlers below):
-//   scan {features, document}    → {verdict, text, timing} and the badge of the sender's tab
+//   scan {features, document, changed} → {verdict, text, timing} and the badge of the sender's tab
 //   popupState {tabId}           → everything the popup shows
 //   updateNow {}, updateStatus {} → rule updates now / their state (extension pages; updates.js)
+//   left {document} (the content script's document is going away),
 //   trust {tabId, domain, trusted}, leave {}, openReport {tabId}, reportDraft {tabId},
 //   sendReport {tabId, reason, note}, settingsChanged {}, health {},
 //   uploadTelemetry {} (extension pages: the opted-in upload now; tests)
@@ -18,6 +19,7 @@ import { effective, engineSettings } from '../lib/settings.js';
 import { FirstSeenStore } from '../lib/firstseen.js';
 import { summarize, percentile } from '../lib/health.js';
 import { BADGE, alertText, bulletinText, describe } from '../lib/words.js';
+import { levelRank } from '../lib/levels.js';
 import { advisoryText, bulletinFor, capAllows, recordShow, safeLinks } from '../lib/bulletins.js';
 import { buildReport, ReportQueue } from './reports.js';
 import { Updater } from './updates.js';
@@ -290,7 +292,12 @@ async function engineForPage() {
   }
 }
 
-async function scan(features, tabId, timing = {}, document = null) {
+/**
+ * Scans a page's features for tab `tabId`. `document`: the content script's token for its page;
+ * `changed`: a rescan of the page's own changes, which never lowers the verdict its document
+ * already has (the stronger one stands, and is returned).
+ */
+async function scan(features, { tabId, timing = {}, document = null, changed = false }) {
   const url = new URL(features.url);
   const now = Date.now();
   const ready = engineForPage();
@@ -310,6 +317,10 @@ async function scan(features, tabId, timing = {}, document = null) {
     throw e;
   }
   telemetry.soon();
+  if (changed && tabId !== undefined && document) {
+    const prior = await tabRecord(tabId);
+    if (prior?.document === document && levelRank(prior.verdict) > levelRank(verdict)) return prior.verdict;
+  }
   const isNew = !seen.known && firstSeen.record(verdict.registrable_domain, now);
   if (state.firstVerdictMs === null) {
     state.firstVerdictMs = performance.now(); // since the worker started (its time origin)
@@ -454,7 +465,7 @@ const handlers = {
     // its round trip into message, worker and reply.
     const recvAt = performance.timeOrigin + performance.now();
     const timing = { recvAt };
-    const verdict = await scan(msg.features, sender.tab?.id, timing, msg.document ?? null);
+    const verdict = await scan(msg.features, { tabId: sender.tab?.id, timing, document: msg.document ?? null, changed: Boolean(msg.changed) });
     // A warning's words travel with the verdict (the worker's translations are loaded; the
     // content script's first lookup would block the page): only for what the page will show.
     const warn = !verdict.trusted && (verdict.level === 'red' || verdict.level === 'yellow');
@@ -480,6 +491,13 @@ const handlers = {
     await setTrusted(msg.domain, msg.trusted);
     if (tabId !== undefined) await b.sendToTab(tabId, { type: 'rescan' });
     return { ok: true };
+  },
+  /** A content script's document is going away (pagehide): its verdict goes with it. */
+  async left(msg, sender) {
+    const tabId = sender.tab?.id;
+    if (tabId === undefined || !msg.document) return;
+    const record = await tabRecord(tabId);
+    if (record?.document === msg.document) await forgetRecord(tabId, record);
   },
   async leave(msg, sender) {
     await b.updateTab(sender.tab.id, { url: b.getURL('pages/safe.html') });
@@ -631,8 +649,13 @@ async function forgetOtherDocument(tabId) {
   if (!record) return;
   const current = await b.sendToTab(tabId, { type: 'document' });
   if (current && current === record.document) return;
+  await forgetRecord(tabId, record);
+}
+
+/** Drops `record`, the tab's verdict, unless a newer one has come meanwhile. */
+async function forgetRecord(tabId, record) {
   const now = tabs.get(tabId);
-  if (now !== undefined && now !== record) return; // (a newer verdict came meanwhile)
+  if (now !== undefined && now !== record) return;
   tabs.delete(tabId);
   await b.session.remove(`tab:${tabId}`);
 }

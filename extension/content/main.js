@@ -7,6 +7,7 @@ import { send, onMessage } from '../lib/browser.js';
 import { extractFromDocument, serializeDocument, hashCandidates } from './extract.js';
 import { showWarning, showNotice, removeAlert } from './overlay.js';
 import { showBulletin } from './bulletin.js';
+import { levelRank } from '../lib/levels.js';
 
 /** Time allowed for hashing favicons/logos after the DOM walk (ms). */
 const PHASH_BUDGET_MS = 25;
@@ -19,6 +20,9 @@ let dismissed = false;
  * (background.js `forgetOtherDocument`). Not a secret: only the extension can ask.
  */
 const DOCUMENT = Array.from(crypto.getRandomValues(new Uint32Array(2)), (n) => n.toString(36)).join('-');
+
+/** levelRank of the verdict in force for this document (what its warning, or none, shows). */
+let shownRank = 0;
 
 /** Shared clock of the content script and the worker (ms since the epoch, sub-ms precision). */
 const clock = () => performance.timeOrigin + performance.now();
@@ -44,7 +48,12 @@ function nextTask(fn) {
 /** Lets the page run between the steps of a scan (each step is one short task). */
 const yieldToPage = () => new Promise((r) => nextTask(r));
 
-async function run() {
+/**
+ * Scans the page and shows the verdict. `changed`: a rescan of the page's own changes
+ * (watchChanges), which may raise what the document shows but never lowers it or redraws a
+ * warning already up; the worker keeps the stronger verdict for the tab likewise.
+ */
+async function run({ changed = false } = {}) {
   // extract: time spent in the three steps (not counting the page's tasks between them).
   let t0 = performance.now();
   const { features, candidates } = extractFromDocument(document, location.href);
@@ -61,9 +70,14 @@ async function run() {
   const sentAt = performance.timeOrigin + t1;
   // (A red or yellow verdict comes with its warning's words, translated by the worker: the
   // content script never looks a message up, see words.js `alertText`.)
-  const { verdict, text, timing } = await send({ type: 'scan', features, document: DOCUMENT });
+  const { verdict, text, timing } = await send({ type: 'scan', features, document: DOCUMENT, changed });
   const gotAt = clock();
-  render(verdict, text);
+  if (!changed || levelRank(verdict) > shownRank) {
+    // (A notice the person dismissed does not hide the red warning that follows it.)
+    if (changed) dismissed = false;
+    shownRank = levelRank(verdict);
+    render(verdict, text);
+  }
   const t2 = performance.now();
   // features extracted → verdict shown, and its parts: message (content script → worker),
   // worker (first-seen lookup + engine), reply (worker → content script), render.
@@ -119,6 +133,54 @@ function listen() {
   });
 }
 
+/** A page's changes are looked at this long after the first one (and then again after the next). */
+const CHANGE_CHECK_MS = 1000;
+/** Rescans of a page's own changes, per document at most. */
+const MAX_CHANGE_SCANS = 5;
+
+/**
+ * What a change of the page must alter to be scanned again: the address (a single-page app's
+ * next view), the title, forms and fields (a login form drawn after a "captcha"), frames, and the
+ * page's size in powers of two (content drawn by script). Cheap enough to compute once a second.
+ */
+function shape() {
+  const own = document.querySelectorAll('ferretwatch-alert, ferretwatch-bulletin').length;
+  return [
+    location.href.split('#')[0],
+    document.title,
+    document.forms.length,
+    document.getElementsByTagName('input').length,
+    document.querySelectorAll('input[type=password]').length,
+    document.getElementsByTagName('iframe').length,
+    Math.round(Math.log2(1 + document.getElementsByTagName('*').length - own)),
+  ].join('\n');
+}
+
+/**
+ * After the first scan: a page that changes what it shows is scanned again, at most
+ * MAX_CHANGE_SCANS times. Phishing kits draw their login form after a "checking your browser"
+ * page or a captcha, when the scan at the load event has seen only the gate. Mutations only start
+ * a timer; the page's shape is compared once per CHANGE_CHECK_MS while it keeps changing.
+ */
+function watchChanges() {
+  let last = shape();
+  let left = MAX_CHANGE_SCANS;
+  let timer = null;
+  const check = () => {
+    timer = null;
+    const now = shape();
+    if (now === last) return;
+    last = now;
+    left -= 1;
+    if (left === 0) observer.disconnect();
+    run({ changed: true }).catch(() => {});
+  };
+  const observer = new MutationObserver(() => {
+    timer ??= setTimeout(check, CHANGE_CHECK_MS);
+  });
+  observer.observe(document, { childList: true, subtree: true });
+}
+
 /** A page whose load event never comes (a request left hanging) is scanned this long after parsing. */
 const MAX_WAIT_AFTER_DOM_MS = 1500;
 
@@ -159,6 +221,14 @@ if (/^https?:$/.test(location.protocol) && !globalThis.__ferretwatchScanned) {
     window.addEventListener('pageshow', (e) => {
       if (e.persisted) run().catch(() => {});
     });
-    return run().catch(() => {});
+    // The tab is leaving this document: its verdict goes with it (the worker also asks each
+    // navigating tab which document it shows, but a navigation's first update may come while
+    // this document is still there).
+    window.addEventListener('pagehide', () => {
+      send({ type: 'left', document: DOCUMENT }).catch(() => {});
+    });
+    return run()
+      .catch(() => {})
+      .then(watchChanges);
   });
 }

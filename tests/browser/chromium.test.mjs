@@ -211,6 +211,39 @@ describe('Chromium', () => {
     await page.close();
   });
 
+  test('a page that draws its login form after the load (a kit\'s "checking your browser" gate) is scanned again: red, with the warning, and its own later changes cannot lower that', async () => {
+    const ext = await browser.ctx.newPage();
+    await ext.goto(`chrome-extension://${EXTENSION_ID}/options/options.html`);
+    const pagesScanned = async () => (await ext.evaluate(() => chrome.runtime.sendMessage({ type: 'popupState' }))).health.pages;
+    const page = await browser.ctx.newPage();
+    const gate = await visit(page, 'https://session-check.net/late-login/');
+    assert.notEqual(gate.verdict.level, 'red', 'the gate alone');
+    await page.click('#human');
+    const drawn = await tabState(browser.sw, 'https://session-check.net/late-login/signin');
+    assert.equal(drawn.tabId, gate.tabId);
+    assert.equal(drawn.verdict.level, 'red');
+    assert.equal(drawn.badge.text, BADGE.red.text);
+    assert.ok(drawn.verdict.findings.some((f) => f.signal === 'brand_name_mismatch'), JSON.stringify(drawn.verdict.findings.map((f) => f.signal)));
+    const warning = await overlayContent(page);
+    assert.ok(warning.texts.includes('This page is pretending to be PayPal.'), JSON.stringify(warning.texts));
+    // The page takes its form away (to lose the warning, then draw the form again): its rescan
+    // is green, and the red verdict, badge and warning stand.
+    const before = await pagesScanned();
+    await page.evaluate(() => {
+      document.querySelectorAll('form, input, img').forEach((e) => e.remove());
+      document.title = 'Done';
+    });
+    const end = Date.now() + 5000;
+    while ((await pagesScanned()) === before && Date.now() < end) await page.waitForTimeout(100);
+    assert.ok((await pagesScanned()) > before, 'the changed page was not scanned again');
+    const after = await tabState(browser.sw, 'https://session-check.net/late-login/signin');
+    assert.equal(after.verdict.level, 'red');
+    assert.equal(after.badge.text, BADGE.red.text);
+    assert.ok((await overlayContent(page)).texts.includes('This page is pretending to be PayPal.'));
+    await page.close();
+    await ext.close();
+  });
+
   test('fresh domain: the first visit raises new_domain_local_first_seen, the cache is local', async () => {
     await browser.sw.evaluate(() => chrome.storage.local.set({ firstSeen: {} }));
     const page = await browser.ctx.newPage();

@@ -517,6 +517,31 @@ describe('Firefox ESR', () => {
     assert.equal(await popupHeadline(), t_en('popupNotChecked'));
   });
 
+  test('a page that draws its login form after the load (a kit\'s "checking your browser" gate) is scanned again: red, with the warning, and its own later changes cannot lower that', async () => {
+    const pagesScanned = async () => (await inExtension(`return browser.runtime.sendMessage({ type: 'popupState' });`)).health.pages;
+    const gate = await visit('https://session-check.net/late-login/');
+    assert.notEqual(gate.verdict.level, 'red', 'the gate alone');
+    await d.switchTo().window(pageHandle);
+    await d.findElement(By.id('human')).click();
+    const drawn = await verdictFor('https://session-check.net/late-login/signin');
+    assert.equal(drawn.tabId, gate.tabId);
+    assert.equal(drawn.verdict.level, 'red');
+    assert.equal(drawn.badge.text, BADGE.red.text);
+    assert.ok(drawn.verdict.findings.some((f) => f.signal === 'brand_name_mismatch'), JSON.stringify(drawn.verdict.findings.map((f) => f.signal)));
+    assert.deepEqual((await waitOverlay({ rendered: false }))?.lines, ['This page is pretending to be PayPal.', "Don't enter your password."]);
+    // The page takes its form away: its rescan is green, and the red verdict and warning stand.
+    const before = await pagesScanned();
+    await d.switchTo().window(pageHandle);
+    await d.executeScript("document.querySelectorAll('form, input, img').forEach((e) => e.remove()); document.title = 'Done';");
+    const end = Date.now() + 5000;
+    while ((await pagesScanned()) === before && Date.now() < end) await d.sleep(100);
+    assert.ok((await pagesScanned()) > before, 'the changed page was not scanned again');
+    const after = await verdictFor('https://session-check.net/late-login/signin');
+    assert.equal(after.verdict.level, 'red');
+    assert.equal(after.badge.text, BADGE.red.text);
+    assert.deepEqual((await waitOverlay({ rendered: false }))?.lines, ['This page is pretending to be PayPal.', "Don't enter your password."]);
+  });
+
   test('a wasm crash is survived: the engine is re-created, the crash is counted', async () => {
     const r = await inExtension(`return browser.runtime.sendMessage({ type: 'debugCrash' });`);
     assert.equal(r.crashed, true, JSON.stringify(r));

@@ -30,6 +30,8 @@ export function loadIndex(indexPath) {
 
 export const corpus = () => loadIndex(join(ROOT, 'tests', 'corpus', 'index.json'));
 export const demo = () => loadIndex(join(ROOT, 'demo', 'index.json'));
+/** The browser tests' own pages (not scanned as served, unlike the corpus: pages that change after their load). */
+export const testSite = () => loadIndex(join(ROOT, 'tests', 'browser', 'site', 'index.json'));
 
 function selfSignedCert() {
   const dir = mkdtempSync(join(tmpdir(), 'fw-cert-'));
@@ -41,7 +43,7 @@ function selfSignedCert() {
 
 const keyOf = (u) => `${u.protocol}//${u.host}${u.pathname}`;
 
-export async function startServers({ pages = [...corpus(), ...demo()] } = {}) {
+export async function startServers({ pages = [...corpus(), ...demo(), ...testSite()] } = {}) {
   const site = new Map();
   for (const p of pages) {
     const u = new URL(p.url);
@@ -95,7 +97,8 @@ export async function startServers({ pages = [...corpus(), ...demo()] } = {}) {
     // Every visit fetches the page again (no-store), except where the URL carries `fw-cacheable`:
     // Firefox keeps no no-store page in its back/forward cache, which a test needs.
     const cache = u.searchParams.has('fw-cacheable') ? 'no-cache' : 'no-store';
-    res.writeHead(200, { 'Content-Type': 'text/html; charset=utf-8', 'Cache-Control': cache }).end(readFileSync(file));
+    const type = file.endsWith('.js') ? 'text/javascript; charset=utf-8' : 'text/html; charset=utf-8';
+    res.writeHead(200, { 'Content-Type': type, 'Cache-Control': cache }).end(readFileSync(file));
   };
   const { key, cert } = selfSignedCert();
   const tlsSite = http.createServer(serve('https'));
