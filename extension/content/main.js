@@ -14,10 +14,11 @@ const PHASH_BUDGET_MS = 25;
 let dismissed = false;
 
 /**
- * This document's token. The worker keeps it with the document's verdict and asks the tab for
- * it when the tab navigates: a same-document navigation (a fragment, pushState) answers with the
- * same token, a new document with another or none, and the verdict is then dropped
- * (background.js `forgetOtherDocument`). Not a secret: only the extension can ask.
+ * This document's token. The worker keeps it with the document's verdict. The document names it
+ * when it goes away (pagehide), and the worker asks the tab for it when the tab navigates: a
+ * same-document navigation (a fragment, pushState) answers with the same token, a new document
+ * with another or none, and the verdict is then dropped (background.js `left`,
+ * `forgetOtherDocument`). Not a secret: only the extension can ask.
  */
 const DOCUMENT = Array.from(crypto.getRandomValues(new Uint32Array(2)), (n) => n.toString(36)).join('-');
 
