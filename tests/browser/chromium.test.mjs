@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServers } from './server.mjs';
 import { launch, tabState, overlayContent, clickOverlayButton, keepInPlace, extractIsolated, EXTENSION_ID } from './chromium.mjs';
-import { ROOT, allPages, redirectsByScript, BADGE, comparable, extractorScript, nodeEngine, registrableDomains, rgba, SHOTS } from './common.mjs';
+import { ROOT, allPages, redirectsByScript, BADGE, comparable, extractorScript, nodeEngine, registrableDomains, rgba, SHOTS, waitFor } from './common.mjs';
 
 const RED_PAGE = 'https://www.xn--pypal-4ve.com/signin/?country.x=US&locale.x=en_US';
 
@@ -161,14 +161,7 @@ describe('Chromium', () => {
       await popup.close();
       return text;
     };
-    const verdictGone = async (tabId, ms) => {
-      const end = Date.now() + ms;
-      while ((await session(tabId)) !== null) {
-        if (Date.now() > end) return false;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      return true;
-    };
+    const verdictGone = (tabId, ms) => waitFor(async () => (await session(tabId)) === null, ms);
     const NOT_CHECKED = 'FerretWatch has not checked this page (only web pages are checked).';
     const page = await browser.ctx.newPage();
     const red = await visit(page, RED_PAGE);
@@ -233,9 +226,7 @@ describe('Chromium', () => {
       document.querySelectorAll('form, input, img').forEach((e) => e.remove());
       document.title = 'Done';
     });
-    const end = Date.now() + 5000;
-    while ((await pagesScanned()) === before && Date.now() < end) await page.waitForTimeout(100);
-    assert.ok((await pagesScanned()) > before, 'the changed page was not scanned again');
+    assert.ok(await waitFor(async () => (await pagesScanned()) > before, 5000, 100), 'the changed page was not scanned again');
     const after = await tabState(browser.sw, 'https://session-check.net/late-login/signin');
     assert.equal(after.verdict.level, 'red');
     assert.equal(after.badge.text, BADGE.red.text);

@@ -66,6 +66,16 @@ export async function registrableDomains(urls) {
   return out;
 }
 
+/** Polls `check()` (may be async) every `step` ms until it is truthy: true, or false after `ms`. */
+export async function waitFor(check, ms, step = 50) {
+  const end = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > end) return false;
+    await new Promise((r) => setTimeout(r, step));
+  }
+  return true;
+}
+
 /** `#rrggbb` → [r, g, b, 255] as chrome.action.getBadgeBackgroundColor returns it. */
 export function rgba(hex) {
   return [1, 3, 5].map((i) => parseInt(hex.slice(i, i + 2), 16)).concat(255);

@@ -17,7 +17,7 @@ import { By, until } from 'selenium-webdriver';
 import { startServers } from './server.mjs';
 import { launchFirefox, overlayContent, setPref, EXT_ORIGIN, runAsync } from './firefox.mjs';
 import { describe as describeVerdict } from '../../extension/lib/words.js';
-import { ROOT, allPages, BADGE, comparable, extractorScript, nodeEngine, redirectsByScript, registrableDomains, rgba, SHOTS } from './common.mjs';
+import { ROOT, allPages, BADGE, comparable, extractorScript, nodeEngine, redirectsByScript, registrableDomains, rgba, SHOTS, waitFor } from './common.mjs';
 
 const RED_PAGE = 'https://www.xn--pypal-4ve.com/signin/?country.x=US&locale.x=en_US';
 /** Firefox's own services (not page, not extension) that still reach the proxy despite the prefs. */
@@ -511,9 +511,7 @@ describe('Firefox ESR', () => {
     // 3. A page the extension cannot scan: no verdict, and the popup says so.
     await d.switchTo().window(pageHandle);
     await d.get('data:text/html,<p>not a web page</p>');
-    const end = Date.now() + 3000;
-    while ((await record()) !== null && Date.now() < end) await d.sleep(50);
-    assert.equal(await record(), null, 'a verdict left on a page that cannot be scanned');
+    assert.ok(await waitFor(async () => (await record()) === null, 3000), 'a verdict left on a page that cannot be scanned');
     assert.equal(await popupHeadline(), t_en('popupNotChecked'));
   });
 
@@ -533,9 +531,7 @@ describe('Firefox ESR', () => {
     const before = await pagesScanned();
     await d.switchTo().window(pageHandle);
     await d.executeScript("document.querySelectorAll('form, input, img').forEach((e) => e.remove()); document.title = 'Done';");
-    const end = Date.now() + 5000;
-    while ((await pagesScanned()) === before && Date.now() < end) await d.sleep(100);
-    assert.ok((await pagesScanned()) > before, 'the changed page was not scanned again');
+    assert.ok(await waitFor(async () => (await pagesScanned()) > before, 5000, 100), 'the changed page was not scanned again');
     const after = await verdictFor('https://session-check.net/late-login/signin');
     assert.equal(after.verdict.level, 'red');
     assert.equal(after.badge.text, BADGE.red.text);
